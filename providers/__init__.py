@@ -1,0 +1,164 @@
+"""The provider contract: what every storage provider plug-in implements.
+
+A provider is registered under the ``storplan.providers`` entry-point group, keyed by URI scheme
+(built-in providers register the same way).  The entry point names a :data:`ProviderFactory`:
+a callable taking the parsed :class:`~storplan.uri.ProviderURI` and the password (a
+:class:`~storplan.credentials.Secret` or ``None``) and returning a :class:`Provider`.
+
+Rules of the contract (checked by the conformance kit, ``storplan.conformance``):
+
+* ``observe()`` is read-only and bulk: it returns the whole requested state in one call, with a
+  number of round trips to the array that does not grow with the number of objects.
+* Every operation returns a :class:`~storplan.model.Job`; a synchronous provider returns one that
+  has already finished.  ``job(id)`` polls it.
+* Operations are idempotent by name: creating an object that already exists with the same
+  specification succeeds and returns it; with a different specification it raises
+  :class:`~storplan.errors.AlreadyExists`.  Deleting, unmapping or removing something that is
+  already gone raises :class:`~storplan.errors.NotFound`.
+* The core (:class:`~storplan.session.Session`) checks declared capabilities and limits before
+  calling an operation; a provider may still refuse with :class:`~storplan.errors.Unsupported`.
+* Errors are :class:`~storplan.errors.StorplanError` subclasses and never contain secrets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from storplan.credentials import Secret
+    from storplan.model import (
+        Access,
+        Capabilities,
+        Initiator,
+        Job,
+        Kind,
+        Limits,
+        ProviderVersion,
+        ReplicaKind,
+        State,
+    )
+    from storplan.uri import ProviderURI
+
+__all__ = ["Provider", "ProviderBase", "ProviderFactory"]
+
+
+@runtime_checkable
+class Provider(Protocol):
+    """The interface between the storplan core and one storage array."""
+
+    name: str
+    """Short provider name (``sim``, ``lio``, ``smis``); used in messages."""
+
+    def capabilities(self) -> Capabilities:
+        """The capabilities this array supports through this provider."""
+
+    def limits(self) -> Limits:
+        """Name rules, size range and alignment, LUN range."""
+
+    def version(self) -> ProviderVersion:
+        """Provider and array software versions."""
+
+    def observe(self, kinds: frozenset[Kind] | None = None) -> State:
+        """The live state, in bulk, of the given kinds (all kinds when ``None``); read-only."""
+
+    def job(self, job_id: str) -> Job[Any]:
+        """The current state of a job (polling may advance it)."""
+
+    def jobs(self) -> list[Job[Any]]:
+        """Jobs the array still knows about, most recent first."""
+
+    def close(self) -> None:
+        """Release connections; the provider is unusable afterwards."""
+
+    # pools
+    def create_pool(self, system_id: str, name: str, disk_ids: Sequence[str]) -> Job[Any]: ...
+    def delete_pool(self, pool_id: str) -> Job[Any]: ...
+
+    # volumes
+    def create_volume(self, pool_id: str, name: str, size: int, thin: bool) -> Job[Any]: ...
+    def delete_volume(self, volume_id: str) -> Job[Any]: ...
+    def resize_volume(self, volume_id: str, size: int) -> Job[Any]: ...
+    def rename_volume(self, volume_id: str, name: str) -> Job[Any]: ...
+
+    # hosts and masking
+    def create_access_group(
+        self, system_id: str, name: str, initiators: Sequence[Initiator]
+    ) -> Job[Any]: ...
+    def delete_access_group(self, access_group_id: str) -> Job[Any]: ...
+    def add_initiator(self, access_group_id: str, initiator: Initiator) -> Job[Any]: ...
+    def remove_initiator(self, access_group_id: str, initiator_id: str) -> Job[Any]: ...
+    def set_chap(
+        self, access_group_id: str, initiator_id: str, user: str | None, secret: Secret | None
+    ) -> Job[Any]: ...
+    def map_volume(self, volume_id: str, access_group_id: str, lun: int | None) -> Job[Any]: ...
+    def unmap_volume(self, volume_id: str, access_group_id: str) -> Job[Any]: ...
+
+    # snapshots and replicas
+    def create_snapshot(self, volume_id: str, name: str) -> Job[Any]: ...
+    def delete_snapshot(self, snapshot_id: str) -> Job[Any]: ...
+    def restore_snapshot(self, snapshot_id: str) -> Job[Any]: ...
+    def create_replica(
+        self, source_volume_id: str, name: str, kind: ReplicaKind, pool_id: str | None
+    ) -> Job[Any]: ...
+    def delete_replica(self, replica_id: str) -> Job[Any]: ...
+
+    # file systems and exports
+    def create_filesystem(self, pool_id: str, name: str, size: int) -> Job[Any]: ...
+    def resize_filesystem(self, filesystem_id: str, size: int) -> Job[Any]: ...
+    def delete_filesystem(self, filesystem_id: str) -> Job[Any]: ...
+    def create_fs_snapshot(self, filesystem_id: str, name: str) -> Job[Any]: ...
+    def delete_fs_snapshot(self, fs_snapshot_id: str) -> Job[Any]: ...
+    def restore_fs_snapshot(self, fs_snapshot_id: str) -> Job[Any]: ...
+    def create_export(
+        self,
+        filesystem_id: str,
+        path: str,
+        *,
+        clients: Sequence[str],
+        access: Access,
+        root_squash: bool,
+        anon_uid: int | None,
+        anon_gid: int | None,
+        security: Sequence[str],
+    ) -> Job[Any]: ...
+    def modify_export(
+        self,
+        export_id: str,
+        *,
+        clients: Sequence[str],
+        access: Access,
+        root_squash: bool,
+        anon_uid: int | None,
+        anon_gid: int | None,
+        security: Sequence[str],
+    ) -> Job[Any]: ...
+    def delete_export(self, export_id: str) -> Job[Any]: ...
+
+
+ProviderFactory = Callable[["ProviderURI", "Secret | None"], Provider]
+"""What a ``storplan.providers`` entry point resolves to."""
+
+
+class ProviderBase:
+    """Optional base class: every operation refuses with ``Unsupported``.
+
+    A provider for an array without, say, file systems subclasses this and implements only what
+    it declares; the core never calls the rest, and if something does, the refusal names the
+    provider and the operation.
+    """
+
+    name = "base"
+
+    def __getattr__(self, operation: str) -> Callable[..., Any]:
+        if operation.startswith("_") or operation not in Provider.__dict__:
+            raise AttributeError(operation)
+
+        def refuse(*_args: Any, **_kwargs: Any) -> Any:
+            from storplan.errors import Unsupported
+
+            raise Unsupported(
+                f"provider {self.name!r} does not implement {operation}", provider=self.name
+            )
+
+        return refuse

@@ -1,0 +1,139 @@
+"""Simulator settings from the URI query and the environment.
+
+URI: ``sim:///path/to/state.db?jobs=async&job_seconds=0.5&latency=*:0.01,create_volume:0.05
+&faults=create_volume:fail@3,map_volume:transient@1-2,delete_volume:hang``
+
+* path: the SQLite file (``sim://`` alone: ``$STORPLAN_SIM_DB``, else
+  ``$XDG_DATA_HOME/storplan/sim.db``, i.e. ``~/.local/share/storplan/sim.db``).
+* ``jobs``: ``sync`` (default; operations finish before they return) or ``async`` (they return
+  a running job that finishes ``job_seconds`` later, default 0.2, with progress).
+* ``latency``: seconds each call of an operation sleeps before it runs (``*`` for every
+  operation); also ``$STORPLAN_SIM_LATENCY``.
+* ``faults``: injected failures, ``operation:kind[@N[-M]]`` where kind is ``fail`` (the call
+  raises a provider error and changes nothing), ``transient`` (a retryable error), ``hang`` (the
+  job never finishes, so waiting for it times out) or ``jobfail`` (the job starts, then fails);
+  ``@N`` limits the fault to the N-th call (``@N-M`` calls N..M, counted per connection),
+  without it every call fails.  Also ``$STORPLAN_SIM_FAULTS``.
+* ``seed``: ``default`` (a realistic installation, used when the file is new) or ``empty``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from storplan.errors import InvalidArgument
+from storplan.uri import ProviderURI
+
+__all__ = ["Fault", "SimConfig", "default_path", "parse_config"]
+
+FAULT_KINDS = ("fail", "transient", "hang", "jobfail")
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    """One injected fault: ``kind`` on calls ``first``..``last`` (1-based) of ``operation``."""
+
+    operation: str
+    kind: str
+    first: int = 1
+    last: int | None = None
+
+    def applies(self, operation: str, call: int) -> bool:
+        return (
+            self.operation in (operation, "*")
+            and call >= self.first
+            and (self.last is None or call <= self.last)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SimConfig:
+    path: str
+    jobs_async: bool = False
+    job_seconds: float = 0.2
+    latency: dict[str, float] = field(default_factory=dict)
+    faults: tuple[Fault, ...] = ()
+    seed: str = "default"
+
+    def latency_of(self, operation: str) -> float:
+        return self.latency.get(operation, self.latency.get("*", 0.0))
+
+
+def default_path() -> str:
+    """Where ``sim://`` keeps its state when the URI names no file."""
+    explicit = os.environ.get("STORPLAN_SIM_DB")
+    if explicit:
+        return explicit
+    data_home = os.environ.get("XDG_DATA_HOME") or os.path.join(
+        os.path.expanduser("~"), ".local", "share"
+    )
+    return os.path.join(data_home, "storplan", "sim.db")
+
+
+def _items(text: str) -> list[str]:
+    return [item.strip() for item in text.replace(";", ",").split(",") if item.strip()]
+
+
+def _parse_latency(text: str) -> dict[str, float]:
+    latency: dict[str, float] = {}
+    for item in _items(text):
+        operation, _, seconds = item.rpartition(":")
+        try:
+            latency[operation or "*"] = float(seconds)
+        except ValueError:
+            raise InvalidArgument(
+                f"sim latency {item!r} is not operation:seconds",
+                hint="e.g. latency=*:0.01,create_volume:0.05",
+            ) from None
+    return latency
+
+
+def _parse_fault(item: str) -> Fault:
+    operation, _, spec = item.partition(":")
+    kind, _, calls = spec.partition("@")
+    if not operation or kind not in FAULT_KINDS:
+        raise InvalidArgument(
+            f"sim fault {item!r} is not operation:kind[@N[-M]]",
+            hint=f"kind is one of {', '.join(FAULT_KINDS)}, e.g. create_volume:fail@3",
+        )
+    if not calls:
+        return Fault(operation, kind)
+    first, _, last = calls.partition("-")
+    if not first.isdigit() or (last and not last.isdigit()) or int(first) < 1:
+        raise InvalidArgument(f"sim fault {item!r}: calls must be N or N-M with N >= 1")
+    return Fault(operation, kind, int(first), int(last) if last else int(first))
+
+
+def parse_config(uri: ProviderURI) -> SimConfig:
+    """Build the simulator settings from a ``sim://`` URI and the environment."""
+    query = dict(uri.query)
+    unknown = set(query) - {"jobs", "job_seconds", "latency", "faults", "seed"}
+    if unknown:
+        raise InvalidArgument(
+            f"unknown sim:// option(s): {', '.join(sorted(unknown))}",
+            hint="options: jobs, job_seconds, latency, faults, seed",
+        )
+    path = (uri.host + uri.path) if uri.host else uri.path
+    jobs = query.get("jobs", "sync")
+    if jobs not in ("sync", "async"):
+        raise InvalidArgument(f"sim jobs={jobs!r}: expected sync or async")
+    seed = query.get("seed", "default")
+    if seed not in ("default", "empty"):
+        raise InvalidArgument(f"sim seed={seed!r}: expected default or empty")
+    try:
+        job_seconds = float(query.get("job_seconds", "0.2"))
+    except ValueError:
+        raise InvalidArgument("sim job_seconds must be a number of seconds") from None
+    latency = _parse_latency(os.environ.get("STORPLAN_SIM_LATENCY", ""))
+    latency.update(_parse_latency(query.get("latency", "")))
+    faults = [_parse_fault(item) for item in _items(os.environ.get("STORPLAN_SIM_FAULTS", ""))]
+    faults += [_parse_fault(item) for item in _items(query.get("faults", ""))]
+    return SimConfig(
+        path=path or default_path(),
+        jobs_async=jobs == "async",
+        job_seconds=job_seconds,
+        latency=latency,
+        faults=tuple(faults),
+        seed=seed,
+    )

@@ -1,0 +1,225 @@
+"""The simulator's SQLite store: schema, connections and transactions.
+
+One file holds a whole simulated installation (several systems).  WAL mode lets readers run
+beside one writer; every operation is one ``BEGIN IMMEDIATE`` transaction, so several processes
+(parallel applies, a CLI next to a test) can share a file safely.  ``synchronous=NORMAL`` keeps
+each commit cheap: in WAL mode it never corrupts the file, it can only lose the last commits on
+power loss, which is the right trade for a simulator.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from storplan.errors import InvalidArgument, NotFound, PermissionDenied
+
+__all__ = ["FORMAT", "Store", "Tx", "format_id", "parse_id"]
+
+FORMAT = "storplan-sim/1"
+
+SCHEMA = """
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE systems(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, vendor TEXT NOT NULL,
+    model TEXT NOT NULL, firmware TEXT NOT NULL, health TEXT NOT NULL DEFAULT 'ok');
+CREATE TABLE pools(id INTEGER PRIMARY KEY, system_id INTEGER NOT NULL, name TEXT NOT NULL,
+    element_types TEXT NOT NULL, total INTEGER NOT NULL, consumed INTEGER NOT NULL DEFAULT 0,
+    subscribed INTEGER NOT NULL DEFAULT 0, oversub REAL, health TEXT NOT NULL DEFAULT 'ok',
+    UNIQUE(system_id, name));
+CREATE TABLE disks(id INTEGER PRIMARY KEY, system_id INTEGER NOT NULL, name TEXT NOT NULL,
+    kind TEXT NOT NULL, size INTEGER NOT NULL, pool_id INTEGER, serial TEXT NOT NULL,
+    health TEXT NOT NULL DEFAULT 'ok', condition TEXT);
+CREATE TABLE volumes(id INTEGER PRIMARY KEY, system_id INTEGER NOT NULL,
+    pool_id INTEGER NOT NULL, name TEXT NOT NULL, size INTEGER NOT NULL, thin INTEGER NOT NULL,
+    wwn TEXT NOT NULL UNIQUE, used INTEGER NOT NULL DEFAULT 0, UNIQUE(system_id, name));
+CREATE INDEX volumes_by_pool ON volumes(pool_id);
+CREATE TABLE access_groups(id INTEGER PRIMARY KEY, system_id INTEGER NOT NULL,
+    name TEXT NOT NULL, UNIQUE(system_id, name));
+CREATE TABLE initiators(system_id INTEGER NOT NULL, ag_id INTEGER NOT NULL,
+    initiator TEXT NOT NULL, kind TEXT NOT NULL, chap_user TEXT, chap_digest TEXT,
+    PRIMARY KEY(system_id, initiator));
+CREATE INDEX initiators_by_group ON initiators(ag_id);
+CREATE TABLE mappings(volume_id INTEGER NOT NULL, ag_id INTEGER NOT NULL, lun INTEGER NOT NULL,
+    PRIMARY KEY(volume_id, ag_id), UNIQUE(ag_id, lun));
+CREATE INDEX mappings_by_group ON mappings(ag_id);
+CREATE TABLE snapshots(id INTEGER PRIMARY KEY, volume_id INTEGER NOT NULL, name TEXT NOT NULL,
+    created_at TEXT NOT NULL, size INTEGER NOT NULL, UNIQUE(volume_id, name));
+CREATE TABLE replicas(id INTEGER PRIMARY KEY, source_id INTEGER NOT NULL,
+    target_id INTEGER NOT NULL UNIQUE, kind TEXT NOT NULL, state TEXT NOT NULL);
+CREATE INDEX replicas_by_source ON replicas(source_id);
+CREATE TABLE filesystems(id INTEGER PRIMARY KEY, system_id INTEGER NOT NULL,
+    pool_id INTEGER NOT NULL, name TEXT NOT NULL, size INTEGER NOT NULL,
+    used INTEGER NOT NULL DEFAULT 0, UNIQUE(system_id, name));
+CREATE TABLE fs_snapshots(id INTEGER PRIMARY KEY, fs_id INTEGER NOT NULL, name TEXT NOT NULL,
+    created_at TEXT NOT NULL, UNIQUE(fs_id, name));
+CREATE TABLE exports(id INTEGER PRIMARY KEY, system_id INTEGER NOT NULL,
+    fs_id INTEGER NOT NULL, path TEXT NOT NULL, clients TEXT NOT NULL, access TEXT NOT NULL,
+    root_squash INTEGER NOT NULL, anon_uid INTEGER, anon_gid INTEGER, security TEXT NOT NULL,
+    UNIQUE(system_id, path));
+CREATE TABLE target_ports(id INTEGER PRIMARY KEY, system_id INTEGER NOT NULL,
+    kind TEXT NOT NULL, address TEXT NOT NULL, portal TEXT NOT NULL, link TEXT NOT NULL,
+    speed REAL NOT NULL);
+CREATE TABLE jobs(id INTEGER PRIMARY KEY, operation TEXT NOT NULL, args TEXT NOT NULL,
+    state TEXT NOT NULL, started REAL NOT NULL, duration REAL NOT NULL,
+    hang INTEGER NOT NULL DEFAULT 0, fail INTEGER NOT NULL DEFAULT 0, result_kind TEXT,
+    result_key TEXT, error_code TEXT, error_message TEXT);
+"""
+
+# Provider-visible ids are "<prefix><rowid>", unique per kind within one simulator file.
+PREFIXES = {
+    "systems": "sys",
+    "pools": "pool",
+    "disks": "disk",
+    "volumes": "vol",
+    "access_groups": "ag",
+    "snapshots": "snap",
+    "replicas": "rep",
+    "filesystems": "fs",
+    "fs_snapshots": "fss",
+    "exports": "exp",
+    "target_ports": "tp",
+    "jobs": "job",
+}
+
+
+def format_id(table: str, rowid: int) -> str:
+    """The provider id of row ``rowid`` of ``table``."""
+    return f"{PREFIXES[table]}{rowid}"
+
+
+def parse_id(table: str, ref: str) -> int:
+    """The row id behind a provider id; :class:`NotFound` if it is not an id of that kind."""
+    prefix = PREFIXES[table]
+    digits = ref[len(prefix) :] if isinstance(ref, str) and ref.startswith(prefix) else ""
+    if not digits.isdigit():
+        label = table.rstrip("s").replace("_", " ")
+        raise NotFound(
+            f"{ref!r} is not a {label} id of this simulator",
+            hint=f"{label} ids look like {prefix}12",
+        )
+    return int(digits)
+
+
+class Tx:
+    """A transaction: small helpers over one sqlite3 connection."""
+
+    __slots__ = ("conn",)
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def one(self, sql: str, *args: Any) -> Any:
+        return self.conn.execute(sql, args).fetchone()
+
+    def all(self, sql: str, *args: Any) -> list[Any]:
+        return self.conn.execute(sql, args).fetchall()
+
+    def run(self, sql: str, *args: Any) -> int:
+        """Execute a write; returns the last inserted row id."""
+        return self.conn.execute(sql, args).lastrowid or 0
+
+    def require(self, table: str, ref: str, columns: str = "*") -> Any:
+        """Fetch the row behind a provider id, or raise :class:`NotFound`."""
+        row = self.one(f"SELECT {columns} FROM {table} WHERE id = ?", parse_id(table, ref))
+        if row is None:
+            raise NotFound(f"{table.rstrip('s').replace('_', ' ')} {ref} does not exist")
+        return row
+
+
+class Store:
+    """One simulator file; hands out one connection per thread."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    def _connect(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            try:
+                conn = sqlite3.connect(
+                    self.path, timeout=30.0, isolation_level=None, check_same_thread=False
+                )
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+            except sqlite3.OperationalError as exc:
+                raise PermissionDenied(
+                    f"cannot open simulator file {self.path}: {exc}",
+                    hint="check the path and its permissions",
+                ) from None
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    @contextmanager
+    def write(self) -> Iterator[Tx]:
+        """A write transaction (taken immediately, so concurrent writers queue, never fail)."""
+        conn = self._connect()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield Tx(conn)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    @contextmanager
+    def trial(self) -> Iterator[Tx]:
+        """A write transaction that is always rolled back (used to validate a request)."""
+        conn = self._connect()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield Tx(conn)
+        finally:
+            conn.execute("ROLLBACK")
+
+    @contextmanager
+    def read(self) -> Iterator[Tx]:
+        """A read transaction: every query inside sees one consistent snapshot."""
+        conn = self._connect()
+        conn.execute("BEGIN")
+        try:
+            yield Tx(conn)
+        finally:
+            conn.execute("COMMIT")
+
+    def initialize(self, seed: Any) -> None:
+        """Create the schema and call ``seed(tx)`` if the file is new; check its format if not."""
+        directory = os.path.dirname(self.path)
+        if directory:
+            os.makedirs(directory, mode=0o700, exist_ok=True)
+        with self.write() as tx:
+            has_meta = tx.one("SELECT 1 FROM sqlite_master WHERE name = 'meta'")
+            if has_meta is None:
+                if tx.one("SELECT 1 FROM sqlite_master LIMIT 1") is not None:
+                    raise InvalidArgument(
+                        f"{self.path} is an SQLite file but not a simulator",
+                        hint="point sim:// at a new or simulator file",
+                    )
+                for statement in SCHEMA.split(";"):  # executescript() would COMMIT early
+                    if statement.strip():
+                        tx.run(statement)
+                tx.run("INSERT INTO meta VALUES ('format', ?)", FORMAT)
+                seed(tx)
+            else:
+                row = tx.one("SELECT value FROM meta WHERE key = 'format'")
+                if row is None or row[0] != FORMAT:
+                    raise InvalidArgument(
+                        f"{self.path} has simulator format "
+                        f"{row[0] if row else 'unknown'}, expected {FORMAT}"
+                    )
+
+    def close(self) -> None:
+        """Close every connection this store opened."""
+        with self._lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+        self._local = threading.local()

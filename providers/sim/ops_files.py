@@ -1,0 +1,169 @@
+"""Simulated file systems, their snapshots and NFS exports."""
+
+from __future__ import annotations
+
+import json
+
+from storplan.errors import Busy
+from storplan.model import Kind, Size
+
+from .db import Tx
+from .operations import Args, Result, conflict, differences, now, operation, pool_row, reserve
+
+__all__: list[str] = []
+
+
+@operation
+def create_filesystem(tx: Tx, args: Args) -> Result:
+    pool = pool_row(tx, args["pool_id"], "filesystem")
+    existing = tx.one(
+        "SELECT id, pool_id, size FROM filesystems WHERE system_id = ? AND name = ?",
+        pool[1],
+        args["name"],
+    )
+    if existing is not None:
+        diff = differences(
+            {"pool": f"pool{existing[1]}", "size": existing[2]},
+            {"pool": f"pool{pool[0]}", "size": args["size"]},
+        )
+        if diff:
+            raise conflict("file system", args["name"], diff)
+        return Kind.FILESYSTEMS, (existing[0],)
+    reserve(tx, pool[0], args["size"], args["size"], False)
+    fs = tx.run(
+        "INSERT INTO filesystems(system_id, pool_id, name, size) VALUES (?, ?, ?, ?)",
+        pool[1],
+        pool[0],
+        args["name"],
+        args["size"],
+    )
+    return Kind.FILESYSTEMS, (fs,)
+
+
+@operation
+def resize_filesystem(tx: Tx, args: Args) -> Result:
+    fs, pool, size = tx.require("filesystems", args["filesystem_id"], "id, pool_id, size")
+    delta = args["size"] - size
+    if delta:
+        reserve(tx, pool, delta, delta, False)
+        tx.run("UPDATE filesystems SET size = ? WHERE id = ?", args["size"], fs)
+    return Kind.FILESYSTEMS, (fs,)
+
+
+@operation
+def delete_filesystem(tx: Tx, args: Args) -> Result:
+    fs, name, pool, size = tx.require(
+        "filesystems", args["filesystem_id"], "id, name, pool_id, size"
+    )
+    for table, what in (("exports", "export(s)"), ("fs_snapshots", "snapshot(s)")):
+        count = tx.one(f"SELECT count(*) FROM {table} WHERE fs_id = ?", fs)[0]
+        if count:
+            raise Busy(
+                f"file system {name!r} has {count} {what}",
+                hint=f"delete its {what.removesuffix('(s)')}s first",
+            )
+    reserve(tx, pool, -size, -size, False)
+    tx.run("DELETE FROM filesystems WHERE id = ?", fs)
+    return None
+
+
+@operation
+def create_fs_snapshot(tx: Tx, args: Args) -> Result:
+    fs = tx.require("filesystems", args["filesystem_id"], "id")[0]
+    existing = tx.one("SELECT id FROM fs_snapshots WHERE fs_id = ? AND name = ?", fs, args["name"])
+    if existing is not None:
+        return Kind.FS_SNAPSHOTS, (existing[0],)
+    snapshot = tx.run(
+        "INSERT INTO fs_snapshots(fs_id, name, created_at) VALUES (?, ?, ?)",
+        fs,
+        args["name"],
+        now(),
+    )
+    return Kind.FS_SNAPSHOTS, (snapshot,)
+
+
+@operation
+def delete_fs_snapshot(tx: Tx, args: Args) -> Result:
+    snapshot = tx.require("fs_snapshots", args["fs_snapshot_id"], "id")[0]
+    tx.run("DELETE FROM fs_snapshots WHERE id = ?", snapshot)
+    return None
+
+
+@operation
+def restore_fs_snapshot(tx: Tx, args: Args) -> Result:
+    fs = tx.require("fs_snapshots", args["fs_snapshot_id"], "fs_id")[0]
+    tx.run("UPDATE filesystems SET used = 0 WHERE id = ?", fs)
+    return Kind.FILESYSTEMS, (fs,)
+
+
+_OPTIONS = ("clients", "access", "root_squash", "anon_uid", "anon_gid", "security")
+
+
+def _option_values(args: Args) -> list[object]:
+    return [
+        json.dumps(args["clients"]),
+        args["access"],
+        int(args["root_squash"]),
+        args["anon_uid"],
+        args["anon_gid"],
+        json.dumps(args["security"]),
+    ]
+
+
+@operation
+def create_export(tx: Tx, args: Args) -> Result:
+    fs, system = tx.require("filesystems", args["filesystem_id"], "id, system_id")
+    existing = tx.one(
+        "SELECT id, fs_id, clients, access, root_squash, anon_uid, anon_gid, "
+        "security FROM exports WHERE system_id = ? AND path = ?",
+        system,
+        args["path"],
+    )
+    if existing is not None:
+        have = dict(
+            zip(
+                ("filesystem", *_OPTIONS),
+                (
+                    f"fs{existing[1]}",
+                    json.loads(existing[2]),
+                    existing[3],
+                    bool(existing[4]),
+                    existing[5],
+                    existing[6],
+                    json.loads(existing[7]),
+                ),
+                strict=True,
+            )
+        )
+        diff = differences(have, {"filesystem": f"fs{fs}", **{k: args[k] for k in _OPTIONS}})
+        if diff:
+            raise conflict("export", args["path"], diff)
+        return Kind.EXPORTS, (existing[0],)
+    export = tx.run(
+        "INSERT INTO exports(system_id, fs_id, path, clients, access, root_squash, "
+        "anon_uid, anon_gid, security) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        system,
+        fs,
+        args["path"],
+        *_option_values(args),
+    )
+    return Kind.EXPORTS, (export,)
+
+
+@operation
+def modify_export(tx: Tx, args: Args) -> Result:
+    export = tx.require("exports", args["export_id"], "id")[0]
+    tx.run(
+        "UPDATE exports SET clients = ?, access = ?, root_squash = ?, anon_uid = ?, "
+        "anon_gid = ?, security = ? WHERE id = ?",
+        *_option_values(args),
+        export,
+    )
+    return Kind.EXPORTS, (export,)
+
+
+@operation
+def delete_export(tx: Tx, args: Args) -> Result:
+    export = tx.require("exports", args["export_id"], "id")[0]
+    tx.run("DELETE FROM exports WHERE id = ?", export)
+    return None

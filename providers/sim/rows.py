@@ -1,0 +1,244 @@
+"""Turning simulator rows into model objects, in bulk (one query per kind)."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+from storplan.model import (
+    Access,
+    AccessGroup,
+    Condition,
+    Disk,
+    DiskKind,
+    ElementType,
+    FileSystem,
+    FsSnapshot,
+    Health,
+    Initiator,
+    InitiatorKind,
+    Kind,
+    LinkState,
+    Mapping,
+    NfsExport,
+    Pool,
+    Replica,
+    ReplicaKind,
+    ReplicaState,
+    Size,
+    Snapshot,
+    State,
+    System,
+    TargetPort,
+    Volume,
+)
+
+from .db import Tx
+
+__all__ = ["LOADERS", "load_one", "observe"]
+
+
+def _conditions(text: str | None) -> tuple[Condition, ...]:
+    return (Condition("hardware", text),) if text else ()
+
+
+def systems(tx: Tx, where: str = "", *args: Any) -> list[System]:
+    return [
+        System(f"sys{r[0]}", r[1], r[2], r[3], r[4], Health(r[5]))
+        for r in tx.all(
+            f"SELECT id, name, vendor, model, firmware, health FROM systems {where} ORDER BY id",
+            *args,
+        )
+    ]
+
+
+def pools(tx: Tx, where: str = "", *args: Any) -> list[Pool]:
+    return [
+        Pool(
+            f"pool{r[0]}",
+            f"sys{r[1]}",
+            r[2],
+            frozenset(ElementType(t) for t in r[3].split(",")),
+            Size(r[4]),
+            Size(r[4] - r[5]),
+            Size(r[6]),
+            r[7],
+            Health(r[8]),
+        )
+        for r in tx.all(
+            "SELECT id, system_id, name, element_types, total, consumed, "
+            f"subscribed, oversub, health FROM pools {where} ORDER BY id",
+            *args,
+        )
+    ]
+
+
+def disks(tx: Tx, where: str = "", *args: Any) -> list[Disk]:
+    return [
+        Disk(
+            f"disk{r[0]}",
+            f"sys{r[1]}",
+            r[2],
+            DiskKind(r[3]),
+            Size(r[4]),
+            None if r[5] is None else f"pool{r[5]}",
+            r[6],
+            Health(r[7]),
+            _conditions(r[8]),
+        )
+        for r in tx.all(
+            "SELECT id, system_id, name, kind, size, pool_id, serial, health, "
+            f"condition FROM disks {where} ORDER BY id",
+            *args,
+        )
+    ]
+
+
+def volumes(tx: Tx, where: str = "", *args: Any) -> list[Volume]:
+    return [
+        Volume(
+            f"vol{r[0]}",
+            f"sys{r[1]}",
+            f"pool{r[2]}",
+            r[3],
+            Size(r[4]),
+            bool(r[5]),
+            r[6],
+            512,
+            Size(r[7]),
+        )
+        for r in tx.all(
+            "SELECT id, system_id, pool_id, name, size, thin, wwn, used "
+            f"FROM volumes {where} ORDER BY id",
+            *args,
+        )
+    ]
+
+
+def access_groups(tx: Tx, where: str = "", *args: Any) -> list[AccessGroup]:
+    rows = tx.all(f"SELECT id, system_id, name FROM access_groups {where} ORDER BY id", *args)
+    members: dict[int, list[Initiator]] = defaultdict(list)
+    if len(rows) == 1:
+        found = tx.all(
+            "SELECT ag_id, initiator, kind, chap_user FROM initiators WHERE ag_id = ?", rows[0][0]
+        )
+    else:
+        found = tx.all("SELECT ag_id, initiator, kind, chap_user FROM initiators")
+    for ag_id, initiator, kind, chap_user in found:
+        members[ag_id].append(Initiator(initiator, InitiatorKind(kind), chap_user))
+    return [
+        AccessGroup(f"ag{r[0]}", f"sys{r[1]}", r[2], tuple(sorted(members.get(r[0], ()))))
+        for r in rows
+    ]
+
+
+def mappings(tx: Tx, where: str = "", *args: Any) -> list[Mapping]:
+    return [
+        Mapping(f"vol{r[0]}", f"ag{r[1]}", r[2])
+        for r in tx.all(
+            f"SELECT volume_id, ag_id, lun FROM mappings {where} ORDER BY volume_id, ag_id", *args
+        )
+    ]
+
+
+def snapshots(tx: Tx, where: str = "", *args: Any) -> list[Snapshot]:
+    return [
+        Snapshot(f"snap{r[0]}", f"vol{r[1]}", r[2], r[3], Size(r[4]))
+        for r in tx.all(
+            f"SELECT id, volume_id, name, created_at, size FROM snapshots {where} ORDER BY id",
+            *args,
+        )
+    ]
+
+
+def replicas(tx: Tx, where: str = "", *args: Any) -> list[Replica]:
+    return [
+        Replica(f"rep{r[0]}", f"vol{r[1]}", f"vol{r[2]}", ReplicaKind(r[3]), ReplicaState(r[4]))
+        for r in tx.all(
+            f"SELECT id, source_id, target_id, kind, state FROM replicas {where} ORDER BY id", *args
+        )
+    ]
+
+
+def filesystems(tx: Tx, where: str = "", *args: Any) -> list[FileSystem]:
+    return [
+        FileSystem(f"fs{r[0]}", f"sys{r[1]}", f"pool{r[2]}", r[3], Size(r[4]), Size(r[5]))
+        for r in tx.all(
+            f"SELECT id, system_id, pool_id, name, size, used FROM filesystems {where} ORDER BY id",
+            *args,
+        )
+    ]
+
+
+def fs_snapshots(tx: Tx, where: str = "", *args: Any) -> list[FsSnapshot]:
+    return [
+        FsSnapshot(f"fss{r[0]}", f"fs{r[1]}", r[2], r[3])
+        for r in tx.all(
+            f"SELECT id, fs_id, name, created_at FROM fs_snapshots {where} ORDER BY id", *args
+        )
+    ]
+
+
+def exports(tx: Tx, where: str = "", *args: Any) -> list[NfsExport]:
+    return [
+        NfsExport(
+            f"exp{r[0]}",
+            f"fs{r[1]}",
+            r[2],
+            tuple(json.loads(r[3])),
+            Access(r[4]),
+            bool(r[5]),
+            r[6],
+            r[7],
+            tuple(json.loads(r[8])),
+        )
+        for r in tx.all(
+            "SELECT id, fs_id, path, clients, access, root_squash, anon_uid, "
+            f"anon_gid, security FROM exports {where} ORDER BY id",
+            *args,
+        )
+    ]
+
+
+def target_ports(tx: Tx, where: str = "", *args: Any) -> list[TargetPort]:
+    return [
+        TargetPort(
+            f"tp{r[0]}", f"sys{r[1]}", InitiatorKind(r[2]), r[3], r[4], LinkState(r[5]), r[6]
+        )
+        for r in tx.all(
+            "SELECT id, system_id, kind, address, portal, link, speed "
+            f"FROM target_ports {where} ORDER BY id",
+            *args,
+        )
+    ]
+
+
+LOADERS: dict[Kind, Callable[..., list[Any]]] = {
+    Kind.SYSTEMS: systems,
+    Kind.POOLS: pools,
+    Kind.DISKS: disks,
+    Kind.VOLUMES: volumes,
+    Kind.ACCESS_GROUPS: access_groups,
+    Kind.MAPPINGS: mappings,
+    Kind.SNAPSHOTS: snapshots,
+    Kind.REPLICAS: replicas,
+    Kind.FILESYSTEMS: filesystems,
+    Kind.FS_SNAPSHOTS: fs_snapshots,
+    Kind.EXPORTS: exports,
+    Kind.TARGET_PORTS: target_ports,
+}
+
+
+def observe(tx: Tx, kinds: frozenset[Kind] | None) -> State:
+    """Everything of the requested kinds, one query per kind (two for access groups)."""
+    wanted = Kind if kinds is None else kinds
+    return State(**{kind.value: tuple(LOADERS[kind](tx)) for kind in wanted})
+
+
+def load_one(tx: Tx, kind: Kind, key: tuple[int, ...]) -> Any:
+    """One object by its row key (``(rowid,)``, or ``(volume, group)`` for a mapping)."""
+    where = "WHERE volume_id = ? AND ag_id = ?" if kind is Kind.MAPPINGS else "WHERE id = ?"
+    found = LOADERS[kind](tx, where, *key)
+    return found[0] if found else None

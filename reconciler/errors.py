@@ -1,0 +1,168 @@
+"""The storplan error hierarchy.
+
+Every error storplan raises on purpose is a :class:`StorplanError` with a stable ``code``
+(documented in ``docs/errors.md``), a human ``message`` and an optional ``hint`` telling the user
+what to do about it.  Each subclass also inherits the matching builtin exception, so callers that
+only know Python's exceptions (``except LookupError``) still catch the right things.
+
+Messages never contain secrets: providers and the core build them from names and identifiers
+only, and :class:`~storplan.credentials.Secret` values render as ``***``.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AlreadyExists",
+    "Busy",
+    "CapacityExceeded",
+    "ConnectionFailed",
+    "InvalidArgument",
+    "JobFailed",
+    "NotFound",
+    "PermissionDenied",
+    "ProviderError",
+    "StorplanError",
+    "Timeout",
+    "TransientError",
+    "Unsupported",
+    "error_from_code",
+]
+
+
+class StorplanError(Exception):
+    """Base class of every error storplan raises deliberately.
+
+    Attributes:
+        code: stable, machine-readable identifier (``not_found``, ``unsupported``, ...).
+        message: what went wrong, in one sentence.
+        hint: what the user can do about it (may be empty).
+    """
+
+    code = "error"
+
+    def __init__(self, message: str, *, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} (hint: {self.hint})" if self.hint else self.message
+
+    def to_dict(self) -> dict[str, str]:
+        """The error as a JSON-ready mapping (``code``, ``message``, ``hint``)."""
+        return {"code": self.code, "message": self.message, "hint": self.hint}
+
+
+class NotFound(StorplanError, LookupError):
+    """The named or identified object does not exist."""
+
+    code = "not_found"
+
+
+class AlreadyExists(StorplanError):
+    """An object with that name exists with a different specification (a conflict).
+
+    Creating an object that already exists *with the same specification* is not an error:
+    provider operations are idempotent by name.
+    """
+
+    code = "already_exists"
+
+
+class Busy(StorplanError):
+    """The object is in use (e.g. a mapped volume cannot be deleted)."""
+
+    code = "busy"
+
+
+class CapacityExceeded(StorplanError):
+    """A pool lacks the free space, or the thin over-subscription headroom, for the request."""
+
+    code = "capacity_exceeded"
+
+
+class Unsupported(StorplanError, NotImplementedError):
+    """The provider did not declare the capability an operation needs."""
+
+    code = "unsupported"
+
+    def __init__(
+        self, message: str, *, hint: str = "", provider: str = "", capability: str = ""
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.provider = provider
+        self.capability = capability
+
+
+class InvalidArgument(StorplanError, ValueError):
+    """An argument is malformed or out of range (bad size, bad identifier, bad URI, ...)."""
+
+    code = "invalid_argument"
+
+
+class PermissionDenied(StorplanError, PermissionError):
+    """The array or the local system refused access (credentials, file modes, root)."""
+
+    code = "permission_denied"
+
+
+class ConnectionFailed(StorplanError, ConnectionError):
+    """The array could not be reached or the session could not be established."""
+
+    code = "connection_failed"
+
+
+class ProviderError(StorplanError):
+    """The array reported an error storplan has no more precise class for."""
+
+    code = "provider_error"
+
+
+class TransientError(ProviderError):
+    """A temporary array failure; the same request may succeed when retried."""
+
+    code = "transient"
+
+
+class Timeout(StorplanError, TimeoutError):
+    """An operation or a job did not finish within its time limit."""
+
+    code = "timeout"
+
+
+class JobFailed(StorplanError):
+    """An asynchronous job ended in failure; ``cause_code`` is the provider's error code."""
+
+    code = "job_failed"
+
+    def __init__(
+        self, message: str, *, hint: str = "", job_id: str = "", cause_code: str = ""
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.job_id = job_id
+        self.cause_code = cause_code
+
+
+_BY_CODE: dict[str, type[StorplanError]] = {
+    cls.code: cls
+    for cls in (
+        StorplanError,
+        NotFound,
+        AlreadyExists,
+        Busy,
+        CapacityExceeded,
+        Unsupported,
+        InvalidArgument,
+        PermissionDenied,
+        ConnectionFailed,
+        ProviderError,
+        TransientError,
+        Timeout,
+        JobFailed,
+    )
+}
+
+
+def error_from_code(code: str, message: str, hint: str = "") -> StorplanError:
+    """Rebuild an error from its stable code (used for errors stored in job records)."""
+    return _BY_CODE.get(code, ProviderError)(message, hint=hint)

@@ -1,0 +1,169 @@
+"""Block storage: pools, volumes, initiators, access groups, mappings, snapshots, replicas."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from ..identifiers import InitiatorKind, canonical_initiator
+from ..size import Size
+from .base import Condition, Health, status_field
+
+__all__ = [
+    "AccessGroup",
+    "ElementType",
+    "Initiator",
+    "Mapping",
+    "Pool",
+    "Replica",
+    "ReplicaKind",
+    "ReplicaState",
+    "Snapshot",
+    "Volume",
+]
+
+
+class ElementType(str, Enum):
+    """What a pool can hold."""
+
+    VOLUME = "volume"
+    FILESYSTEM = "filesystem"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True, slots=True)
+class Pool:
+    """A place to carve volumes or file systems from.
+
+    Capacity figures are status.  ``subscribed`` is the sum of the sizes promised to volumes and
+    file systems (thin ones included); ``oversubscription_limit`` is the ratio of ``total`` a
+    thin pool may promise (``None`` when the pool cannot hold thin volumes).
+    """
+
+    id: str
+    system_id: str
+    name: str
+    element_types: frozenset[ElementType] = status_field(frozenset({ElementType.VOLUME}))
+    total: Size = status_field(Size(0))
+    free: Size = status_field(Size(0))
+    subscribed: Size = status_field(Size(0))
+    oversubscription_limit: float | None = status_field(None)
+    health: Health = status_field(Health.OK)
+    conditions: tuple[Condition, ...] = status_field(())
+
+
+@dataclass(frozen=True, slots=True)
+class Volume:
+    """A block volume (LUN).  ``wwn`` is its SCSI VPD page 0x83 identifier (``naa.`` form)."""
+
+    id: str
+    system_id: str
+    pool_id: str
+    name: str
+    size: Size
+    thin: bool
+    wwn: str = status_field("")
+    block_size: int = status_field(512)
+    used: Size = status_field(Size(0))
+    health: Health = status_field(Health.OK)
+    conditions: tuple[Condition, ...] = status_field(())
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Initiator:
+    """A host-side port identity: an iSCSI IQN, an FC WWPN or an NVMe NQN (canonical form).
+
+    ``chap_user`` is the CHAP user name configured for this initiator, if any; CHAP secrets are
+    never part of the model.  Build from text with :meth:`parse`, which validates and
+    canonicalizes.
+    """
+
+    id: str
+    kind: InitiatorKind
+    chap_user: str | None = None
+
+    @classmethod
+    def parse(
+        cls, text: str, kind: InitiatorKind | None = None, chap_user: str | None = None
+    ) -> Initiator:
+        """Validate and canonicalize ``text`` (kind inferred from its form when not given)."""
+        resolved, canonical = canonical_initiator(text, kind)
+        return cls(canonical, resolved, chap_user)
+
+
+@dataclass(frozen=True, slots=True)
+class AccessGroup:
+    """A host (or cluster of hosts): a named set of initiators volumes are masked to.
+
+    ``initiators`` is a set, kept sorted so equal groups compare and render identically.
+    """
+
+    id: str
+    system_id: str
+    name: str
+    initiators: tuple[Initiator, ...] = ()
+    health: Health = status_field(Health.OK)
+
+
+@dataclass(frozen=True, slots=True)
+class Mapping:
+    """A volume exposed to an access group as logical unit number ``lun``."""
+
+    volume_id: str
+    access_group_id: str
+    lun: int
+
+    @property
+    def id(self) -> str:
+        """Mappings are identified by their (volume, access group) pair."""
+        return f"{self.volume_id}@{self.access_group_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A point-in-time snapshot of a volume."""
+
+    id: str
+    volume_id: str
+    name: str
+    created_at: str = status_field("")
+    size: Size = status_field(Size(0))
+    used: Size = status_field(Size(0))
+
+
+class ReplicaKind(str, Enum):
+    """How a replica relates to its source."""
+
+    CLONE = "clone"  # space-efficient writable copy sharing blocks with the source
+    COPY = "copy"  # independent full copy
+    MIRROR_SYNC = "mirror_sync"  # synchronous mirror kept in step with the source
+    MIRROR_ASYNC = "mirror_async"  # asynchronous mirror, may lag behind
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class ReplicaState(str, Enum):
+    """Progress of a replica relationship."""
+
+    SYNCING = "syncing"
+    SYNCED = "synced"
+    SPLIT = "split"
+    BROKEN = "broken"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True, slots=True)
+class Replica:
+    """A replication relationship: ``target_volume_id`` is a clone/copy/mirror of the source."""
+
+    id: str
+    source_volume_id: str
+    target_volume_id: str
+    kind: ReplicaKind
+    state: ReplicaState = status_field(ReplicaState.SYNCED)
+    percent_synced: int = status_field(100)

@@ -1,0 +1,52 @@
+"""Jobs: long-running provider operations with progress."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Generic, TypeVar
+
+__all__ = ["ErrorInfo", "Job", "JobState"]
+
+T = TypeVar("T")
+
+
+class JobState(str, Enum):
+    """Life cycle of a job."""
+
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorInfo:
+    """Why a job failed: a stable storplan error code and the provider's message."""
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Job(Generic[T]):
+    """A provider operation in progress or finished.
+
+    Every provider operation returns a Job; synchronous providers return one that has already
+    finished.  ``result`` is the model object the operation created or changed (``None`` for
+    deletions); ``error`` is set when ``state`` is ``FAILED``.
+    """
+
+    id: str
+    operation: str
+    state: JobState
+    percent: int = 0
+    result: T | None = None
+    error: ErrorInfo | None = None
+
+    @property
+    def done(self) -> bool:
+        """True once the job succeeded or failed."""
+        return self.state is not JobState.RUNNING

@@ -1,0 +1,80 @@
+"""Systems (arrays or storage hosts), their physical disks and their target ports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from ..identifiers import InitiatorKind
+from ..size import Size
+from .base import Condition, Health, status_field
+
+__all__ = ["DiskKind", "Disk", "LinkState", "System", "TargetPort"]
+
+
+@dataclass(frozen=True, slots=True)
+class System:
+    """One storage system (an array, a controller pair, a Linux target host)."""
+
+    id: str
+    name: str
+    vendor: str = status_field("")
+    model: str = status_field("")
+    firmware: str = status_field("")
+    health: Health = status_field(Health.OK)
+    conditions: tuple[Condition, ...] = status_field(())
+
+
+class DiskKind(str, Enum):
+    """Physical media type."""
+
+    HDD = "hdd"
+    SSD = "ssd"
+    NVME = "nvme"
+    UNKNOWN = "unknown"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True, slots=True)
+class Disk:
+    """A physical drive; ``pool_id`` is the pool it belongs to (``None`` for a spare/free disk)."""
+
+    id: str
+    system_id: str
+    name: str
+    kind: DiskKind = status_field(DiskKind.UNKNOWN)
+    size: Size = status_field(Size(0))
+    pool_id: str | None = status_field(None)
+    serial: str = status_field("")
+    health: Health = status_field(Health.OK)
+    conditions: tuple[Condition, ...] = status_field(())
+
+
+class LinkState(str, Enum):
+    """Link state of a target port."""
+
+    UP = "up"
+    DOWN = "down"
+    UNKNOWN = "unknown"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True, slots=True)
+class TargetPort:
+    """A front-end port hosts log in to: an iSCSI portal, an FC port, an NVMe-oF port.
+
+    ``address`` is the target's IQN, WWPN or NQN (canonical form); ``portal`` is ``ip:port``
+    for IP transports and empty for Fibre Channel.
+    """
+
+    id: str
+    system_id: str
+    kind: InitiatorKind
+    address: str
+    portal: str = ""
+    link: LinkState = status_field(LinkState.UP)
+    speed_gbps: float = status_field(0.0)
