@@ -18,7 +18,7 @@ as drift.  Canonical forms:
 from __future__ import annotations
 
 import re
-from enum import Enum
+from enum import StrEnum
 
 from .errors import InvalidArgument
 
@@ -33,15 +33,12 @@ __all__ = [
 ]
 
 
-class InitiatorKind(str, Enum):
+class InitiatorKind(StrEnum):
     """The transport an initiator identifier belongs to."""
 
     ISCSI = "iscsi"
     FC = "fc"
     NVME = "nvme"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 _IQN = re.compile(

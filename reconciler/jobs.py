@@ -7,16 +7,18 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import Timeout, error_from_code
-from .model.job import Job, JobState
+from .model.enums import JobState
 
 if TYPE_CHECKING:
     from storplan.providers import Provider
+
+    from .model.job import Job
 
 __all__ = ["DEFAULT_JOB_TIMEOUT", "wait_for_job"]
 
 T = TypeVar("T")
 DEFAULT_JOB_TIMEOUT = 3600.0
-ProgressCallback = Callable[[Job[Any]], None]
+ProgressCallback = Callable[["Job[Any]"], None]
 
 
 def wait_for_job(

@@ -118,6 +118,10 @@ class Size(int):
     def __repr__(self) -> str:
         return f"Size({int(self)})"
 
+    def __format__(self, spec: str) -> str:
+        # f"{size}" gives the lossless text form; numeric format specs still work.
+        return str(self) if not spec else format(int(self), spec)
+
     def human(self) -> str:
         """An approximate, short rendering for people (``9.31 GiB``); not lossless."""
         value = float(self)

@@ -20,7 +20,7 @@ from storplan.model import ErrorInfo, Job, JobState, Kind
 
 from .config import SimConfig
 from .db import Store, Tx, format_id, parse_id
-from .operations import OPERATIONS, Args, Result
+from .operations import Args, Result, operations
 from .rows import load_one
 
 __all__ = ["Engine"]
@@ -65,7 +65,7 @@ class Engine:
             )
         if not (self.config.jobs_async or fault):
             with self.store.write() as tx:
-                result = OPERATIONS[operation](tx, args)
+                result = operations()[operation](tx, args)
                 job_id = self._record(tx, operation, args, JobState.SUCCEEDED, result=result)
                 return Job(
                     format_id("jobs", job_id),
@@ -76,7 +76,7 @@ class Engine:
                 )
         if fault != "hang":
             with self.store.trial() as tx:
-                OPERATIONS[operation](tx, args)
+                operations()[operation](tx, args)
         with self.store.write() as tx:
             job_id = self._record(
                 tx, operation, args, JobState.RUNNING, hang=fault == "hang", fail=fault == "jobfail"
@@ -144,7 +144,7 @@ class Engine:
         else:
             tx.run("SAVEPOINT job_operation")
             try:
-                result = OPERATIONS[operation](tx, json.loads(args))
+                result = operations()[operation](tx, json.loads(args))
                 tx.run("RELEASE job_operation")
             except StorplanError as exc:
                 tx.run("ROLLBACK TO job_operation")

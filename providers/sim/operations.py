@@ -17,12 +17,21 @@ from storplan.model import Kind, Size
 
 from .db import Tx, parse_id
 
-__all__ = ["OPERATIONS", "Args", "Result", "conflict", "now", "operation", "reserve"]
+__all__ = ["OPERATIONS", "Args", "Result", "conflict", "now", "operation", "operations", "reserve"]
 
 Args = dict[str, Any]
 Result = tuple[Kind, tuple[int, ...]] | None
 Operation = Callable[[Tx, Args], Result]
 OPERATIONS: dict[str, Operation] = {}
+
+
+def operations() -> dict[str, Operation]:
+    """Every registered operation (the operation modules are imported on first use, so that
+    read-only commands never load them)."""
+    if not OPERATIONS:
+        from . import ops_copies, ops_files, ops_masking, ops_volumes  # noqa: F401
+
+    return OPERATIONS
 
 
 def operation(fn: Operation) -> Operation:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from storplan.errors import Busy
-from storplan.model import Kind, Size
+from storplan.model import Kind
 
 from .db import Tx
 from .operations import Args, Result, conflict, differences, now, operation, pool_row, reserve

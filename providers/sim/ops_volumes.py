@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from storplan.errors import Busy, InvalidArgument, NotFound
-from storplan.model import Kind, Size
+from storplan.model import Kind
 
 from .db import Tx, parse_id
 from .operations import Args, Result, conflict, differences, operation, pool_row, reserve

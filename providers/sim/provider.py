@@ -6,44 +6,32 @@ asynchronous jobs and fault injection are configured through the URI (see :mod:`
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
-from storplan.credentials import Secret
-from storplan.model import (
-    Access,
-    Capabilities,
-    Capability,
-    Initiator,
-    Job,
-    Kind,
-    Limits,
-    ProviderVersion,
-    ReplicaKind,
-    Size,
-    State,
-)
-from storplan.uri import ProviderURI
+from storplan.model.enums import Access, Capability, Kind, ReplicaKind
+from storplan.size import Size
 
-from . import ops_copies, ops_files, ops_masking, ops_volumes  # noqa: F401  (registration)
 from .config import SimConfig, parse_config
 from .db import FORMAT, Store
-from .engine import Engine
 from .rows import observe
 from .seed import seed_default, seed_empty
 
+# Imported where used: read-only commands (``storplan show``) never need them.
+if TYPE_CHECKING:
+    from storplan.credentials import Secret
+    from storplan.model.block import Initiator
+    from storplan.model.capabilities import Capabilities, Limits, ProviderVersion
+    from storplan.model.job import Job
+    from storplan.model.state import State
+    from storplan.uri import ProviderURI
+
+    from .engine import Engine
+
 __all__ = ["SimProvider"]
 
-SIM_LIMITS = Limits(
-    name_pattern=r"[A-Za-z0-9][A-Za-z0-9_.:-]*",
-    name_max_length=63,
-    min_volume_size=Size(1 << 20),
-    max_volume_size=Size(256 << 40),
-    size_alignment=1 << 20,
-    max_lun=4095,
-    max_initiators_per_group=64,
-)
+ALIGNMENT = 1 << 20  # the simulator allocates in 1 MiB extents and rounds sizes up to them
 
 
 class SimProvider:
@@ -55,17 +43,35 @@ class SimProvider:
         self.config: SimConfig = parse_config(uri)
         self.store = Store(self.config.path)
         self.store.initialize(seed_empty if self.config.seed == "empty" else seed_default)
-        self.engine = Engine(self.store, self.config)
+
+    @cached_property
+    def engine(self) -> Engine:
+        from .engine import Engine
+
+        return Engine(self.store, self.config)
 
     # ------------------------------------------------------------------ queries
     def capabilities(self) -> Capabilities:
+        from storplan.model.capabilities import Capabilities
+
         return Capabilities(self.name, frozenset(Capability))
 
     def limits(self) -> Limits:
-        return SIM_LIMITS
+        from storplan.model.capabilities import Limits
+
+        return Limits(
+            name_pattern=r"[A-Za-z0-9][A-Za-z0-9_.:-]*",
+            name_max_length=63,
+            min_volume_size=Size(1 << 20),
+            max_volume_size=Size(256 << 40),
+            size_alignment=ALIGNMENT,
+            max_lun=4095,
+            max_initiators_per_group=64,
+        )
 
     def version(self) -> ProviderVersion:
         from storplan import __version__
+        from storplan.model.capabilities import ProviderVersion
 
         return ProviderVersion(self.name, __version__, "storplan simulator", FORMAT)
 
@@ -87,7 +93,7 @@ class SimProvider:
 
     @staticmethod
     def _aligned(size: int) -> int:
-        return int(SIM_LIMITS.align(size))
+        return int(Size(size).align_up(ALIGNMENT))
 
     # ------------------------------------------------------------------ pools and volumes
     def create_pool(self, system_id: str, name: str, disk_ids: Sequence[str]) -> Job[Any]:
@@ -140,6 +146,8 @@ class SimProvider:
         self, access_group_id: str, initiator_id: str, user: str | None, secret: Secret | None
     ) -> Job[Any]:
         # The simulator keeps only a digest: enough to tell secrets apart, useless to a reader.
+        import hashlib
+
         digest = (
             hashlib.sha256(secret.reveal().encode()).hexdigest() if secret is not None else None
         )

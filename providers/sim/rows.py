@@ -1,39 +1,35 @@
-"""Turning simulator rows into model objects, in bulk (one query per kind)."""
+"""Turning simulator rows into model objects, in bulk (one query per kind).
+
+Each loader imports its model classes itself, so listing one kind only defines the classes it
+needs (start-up time of ``storplan show``).
+"""
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from storplan.model import (
-    Access,
-    AccessGroup,
-    Condition,
-    Disk,
-    DiskKind,
-    ElementType,
-    FileSystem,
-    FsSnapshot,
-    Health,
-    Initiator,
-    InitiatorKind,
-    Kind,
-    LinkState,
-    Mapping,
-    NfsExport,
-    Pool,
-    Replica,
-    ReplicaKind,
-    ReplicaState,
-    Size,
-    Snapshot,
-    State,
-    System,
-    TargetPort,
-    Volume,
-)
+from storplan.model.enums import Kind
+from storplan.model.state import State
+
+if TYPE_CHECKING:
+    from storplan.model import (
+        AccessGroup,
+        Condition,
+        Disk,
+        FileSystem,
+        FsSnapshot,
+        Mapping,
+        NfsExport,
+        Pool,
+        Replica,
+        Snapshot,
+        System,
+        TargetPort,
+        Volume,
+    )
 
 from .db import Tx
 
@@ -41,10 +37,14 @@ __all__ = ["LOADERS", "load_one", "observe"]
 
 
 def _conditions(text: str | None) -> tuple[Condition, ...]:
+    from storplan.model.base import Condition
+
     return (Condition("hardware", text),) if text else ()
 
 
 def systems(tx: Tx, where: str = "", *args: Any) -> list[System]:
+    from storplan.model import Health, System
+
     return [
         System(f"sys{r[0]}", r[1], r[2], r[3], r[4], Health(r[5]))
         for r in tx.all(
@@ -55,6 +55,8 @@ def systems(tx: Tx, where: str = "", *args: Any) -> list[System]:
 
 
 def pools(tx: Tx, where: str = "", *args: Any) -> list[Pool]:
+    from storplan.model import ElementType, Health, Pool, Size
+
     return [
         Pool(
             f"pool{r[0]}",
@@ -76,6 +78,8 @@ def pools(tx: Tx, where: str = "", *args: Any) -> list[Pool]:
 
 
 def disks(tx: Tx, where: str = "", *args: Any) -> list[Disk]:
+    from storplan.model import Disk, DiskKind, Health, Size
+
     return [
         Disk(
             f"disk{r[0]}",
@@ -97,6 +101,8 @@ def disks(tx: Tx, where: str = "", *args: Any) -> list[Disk]:
 
 
 def volumes(tx: Tx, where: str = "", *args: Any) -> list[Volume]:
+    from storplan.model import Size, Volume
+
     return [
         Volume(
             f"vol{r[0]}",
@@ -118,6 +124,8 @@ def volumes(tx: Tx, where: str = "", *args: Any) -> list[Volume]:
 
 
 def access_groups(tx: Tx, where: str = "", *args: Any) -> list[AccessGroup]:
+    from storplan.model import AccessGroup, Initiator, InitiatorKind
+
     rows = tx.all(f"SELECT id, system_id, name FROM access_groups {where} ORDER BY id", *args)
     members: dict[int, list[Initiator]] = defaultdict(list)
     if len(rows) == 1:
@@ -135,6 +143,8 @@ def access_groups(tx: Tx, where: str = "", *args: Any) -> list[AccessGroup]:
 
 
 def mappings(tx: Tx, where: str = "", *args: Any) -> list[Mapping]:
+    from storplan.model import Mapping
+
     return [
         Mapping(f"vol{r[0]}", f"ag{r[1]}", r[2])
         for r in tx.all(
@@ -144,6 +154,8 @@ def mappings(tx: Tx, where: str = "", *args: Any) -> list[Mapping]:
 
 
 def snapshots(tx: Tx, where: str = "", *args: Any) -> list[Snapshot]:
+    from storplan.model import Size, Snapshot
+
     return [
         Snapshot(f"snap{r[0]}", f"vol{r[1]}", r[2], r[3], Size(r[4]))
         for r in tx.all(
@@ -154,6 +166,8 @@ def snapshots(tx: Tx, where: str = "", *args: Any) -> list[Snapshot]:
 
 
 def replicas(tx: Tx, where: str = "", *args: Any) -> list[Replica]:
+    from storplan.model import Replica, ReplicaKind, ReplicaState
+
     return [
         Replica(f"rep{r[0]}", f"vol{r[1]}", f"vol{r[2]}", ReplicaKind(r[3]), ReplicaState(r[4]))
         for r in tx.all(
@@ -163,6 +177,8 @@ def replicas(tx: Tx, where: str = "", *args: Any) -> list[Replica]:
 
 
 def filesystems(tx: Tx, where: str = "", *args: Any) -> list[FileSystem]:
+    from storplan.model import FileSystem, Size
+
     return [
         FileSystem(f"fs{r[0]}", f"sys{r[1]}", f"pool{r[2]}", r[3], Size(r[4]), Size(r[5]))
         for r in tx.all(
@@ -173,6 +189,8 @@ def filesystems(tx: Tx, where: str = "", *args: Any) -> list[FileSystem]:
 
 
 def fs_snapshots(tx: Tx, where: str = "", *args: Any) -> list[FsSnapshot]:
+    from storplan.model import FsSnapshot
+
     return [
         FsSnapshot(f"fss{r[0]}", f"fs{r[1]}", r[2], r[3])
         for r in tx.all(
@@ -182,6 +200,8 @@ def fs_snapshots(tx: Tx, where: str = "", *args: Any) -> list[FsSnapshot]:
 
 
 def exports(tx: Tx, where: str = "", *args: Any) -> list[NfsExport]:
+    from storplan.model import Access, NfsExport
+
     return [
         NfsExport(
             f"exp{r[0]}",
@@ -203,6 +223,8 @@ def exports(tx: Tx, where: str = "", *args: Any) -> list[NfsExport]:
 
 
 def target_ports(tx: Tx, where: str = "", *args: Any) -> list[TargetPort]:
+    from storplan.model import InitiatorKind, LinkState, TargetPort
+
     return [
         TargetPort(
             f"tp{r[0]}", f"sys{r[1]}", InitiatorKind(r[2]), r[3], r[4], LinkState(r[5]), r[6]

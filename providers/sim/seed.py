@@ -10,8 +10,6 @@
 
 from __future__ import annotations
 
-import secrets
-
 from .db import Tx
 
 __all__ = ["seed_default", "seed_empty"]
@@ -71,9 +69,15 @@ def _port(tx: Tx, system_id: int, kind: str, address: str, portal: str, speed: f
     )
 
 
+def _salt() -> str:
+    import secrets
+
+    return secrets.token_hex(5)[:9]
+
+
 def seed_empty(tx: Tx) -> None:
     """One system with a few free disks and one thin pool: the smallest useful array."""
-    tx.run("INSERT INTO meta VALUES ('wwn_salt', ?)", secrets.token_hex(5)[:9])
+    tx.run("INSERT INTO meta VALUES ('wwn_salt', ?)", _salt())
     system = _system(tx, "sim-array-1", "SIM-1000")
     ssd = _disks(tx, system, "ssd", "ssd", 2 * TB, 6)
     _pool(tx, system, "pool1", ssd[:4], "volume,filesystem", 4.0)
@@ -82,7 +86,7 @@ def seed_empty(tx: Tx) -> None:
 
 def seed_default(tx: Tx) -> None:
     """Two systems with disks, pools and ports (see the module docstring)."""
-    tx.run("INSERT INTO meta VALUES ('wwn_salt', ?)", secrets.token_hex(5)[:9])
+    tx.run("INSERT INTO meta VALUES ('wwn_salt', ?)", _salt())
     one = _system(tx, "sim-array-1", "SIM-9000 hybrid")
     ssd = _disks(tx, one, "ssd", "ssd", 3_840_000_000_000, 12)
     hdd = _disks(tx, one, "hdd", "hdd", 8 * TB, 12)

@@ -14,7 +14,7 @@ from enum import Enum
 from functools import cache
 from typing import Any
 
-__all__ = ["Condition", "Health", "spec_fields", "spec_of", "status_field", "to_dict"]
+__all__ = ["Condition", "spec_fields", "spec_of", "status_field", "to_dict"]
 
 _STATUS = {"status": True}
 
@@ -22,18 +22,6 @@ _STATUS = {"status": True}
 def status_field(default: Any = None) -> Any:
     """Declare a status field: reported by the array, never compared as drift."""
     return dataclasses.field(default=default, metadata=_STATUS, compare=True)
-
-
-class Health(str, Enum):
-    """Coarse health an array reports for an object."""
-
-    OK = "ok"
-    DEGRADED = "degraded"
-    ERROR = "error"
-    UNKNOWN = "unknown"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -3,34 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
 
 from ..identifiers import InitiatorKind, canonical_initiator
 from ..size import Size
-from .base import Condition, Health, status_field
+from .base import Condition, status_field
+from .enums import ElementType, Health, ReplicaKind, ReplicaState
 
-__all__ = [
-    "AccessGroup",
-    "ElementType",
-    "Initiator",
-    "Mapping",
-    "Pool",
-    "Replica",
-    "ReplicaKind",
-    "ReplicaState",
-    "Snapshot",
-    "Volume",
-]
-
-
-class ElementType(str, Enum):
-    """What a pool can hold."""
-
-    VOLUME = "volume"
-    FILESYSTEM = "filesystem"
-
-    def __str__(self) -> str:
-        return self.value
+__all__ = ["AccessGroup", "Initiator", "Mapping", "Pool", "Replica", "Snapshot", "Volume"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,30 +110,6 @@ class Snapshot:
     created_at: str = status_field("")
     size: Size = status_field(Size(0))
     used: Size = status_field(Size(0))
-
-
-class ReplicaKind(str, Enum):
-    """How a replica relates to its source."""
-
-    CLONE = "clone"  # space-efficient writable copy sharing blocks with the source
-    COPY = "copy"  # independent full copy
-    MIRROR_SYNC = "mirror_sync"  # synchronous mirror kept in step with the source
-    MIRROR_ASYNC = "mirror_async"  # asynchronous mirror, may lag behind
-
-    def __str__(self) -> str:
-        return self.value
-
-
-class ReplicaState(str, Enum):
-    """Progress of a replica relationship."""
-
-    SYNCING = "syncing"
-    SYNCED = "synced"
-    SPLIT = "split"
-    BROKEN = "broken"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,52 +8,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from enum import Enum
 
 from ..errors import InvalidArgument, Unsupported
 from ..size import Size
+from .enums import Capability
 
-__all__ = ["Capabilities", "Capability", "Limits", "ProviderVersion"]
-
-
-class Capability(str, Enum):
-    """Fine-grained feature flags.  The value is the stable name used in docs, JSON and CLI."""
-
-    VOLUMES = "volumes"  # create and delete volumes
-    VOLUME_THIN = "volume.thin"  # thinly provisioned volumes
-    VOLUME_THICK = "volume.thick"  # fully allocated volumes
-    VOLUME_GROW = "volume.grow"
-    VOLUME_SHRINK = "volume.shrink"
-    VOLUME_RENAME = "volume.rename"
-    POOL_CREATE = "pool.create"  # create and delete pools from free disks
-    ACCESS_GROUPS = "access_groups"  # create/delete hosts, add/remove initiators
-    INITIATOR_ISCSI = "initiator.iscsi"
-    INITIATOR_FC = "initiator.fc"
-    INITIATOR_NVME = "initiator.nvme"
-    MASKING = "masking"  # map/unmap volumes to access groups
-    MASKING_LUN_CHOICE = "masking.lun_choice"  # the caller may choose the LUN number
-    CHAP = "chap"  # per-initiator CHAP credentials
-    SNAPSHOTS = "snapshots"
-    SNAPSHOT_RESTORE = "snapshot.restore"
-    CLONES = "replica.clone"
-    COPIES = "replica.copy"
-    MIRROR_SYNC = "replica.mirror_sync"
-    MIRROR_ASYNC = "replica.mirror_async"
-    FILESYSTEMS = "filesystems"
-    FS_GROW = "filesystem.grow"
-    FS_SHRINK = "filesystem.shrink"
-    FS_SNAPSHOTS = "filesystem.snapshots"
-    FS_SNAPSHOT_RESTORE = "filesystem.snapshot.restore"
-    NFS_EXPORTS = "nfs.exports"
-    NFS_ROOT_SQUASH = "nfs.root_squash"
-    NFS_ANON_IDS = "nfs.anon_ids"
-    NFS_SECURITY = "nfs.security"  # kerberos flavours beyond sys
-    TARGET_PORTS = "target_ports"
-    DISKS = "disks"
-    ASYNC_JOBS = "jobs.async"  # operations may return running jobs
-
-    def __str__(self) -> str:
-        return self.value
+__all__ = ["Capabilities", "Limits", "ProviderVersion"]
 
 
 @dataclass(frozen=True, slots=True)

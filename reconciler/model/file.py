@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
 
 from ..size import Size
-from .base import Condition, Health, status_field
+from .base import Condition, status_field
+from .enums import Access, Health
 
-__all__ = ["Access", "FileSystem", "FsSnapshot", "NfsExport", "NFS_SECURITY_FLAVOURS"]
-
-NFS_SECURITY_FLAVOURS = ("sys", "krb5", "krb5i", "krb5p")
+__all__ = ["FileSystem", "FsSnapshot", "NfsExport"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,16 +33,6 @@ class FsSnapshot:
     filesystem_id: str
     name: str
     created_at: str = status_field("")
-
-
-class Access(str, Enum):
-    """Read-write or read-only access for NFS clients."""
-
-    RW = "rw"
-    RO = "ro"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True, slots=True)

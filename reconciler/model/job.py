@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
 from typing import Generic, TypeVar
 
-__all__ = ["ErrorInfo", "Job", "JobState"]
+from .enums import JobState
+
+__all__ = [
+    "ErrorInfo",
+    "Job",
+]
 
 T = TypeVar("T")
-
-
-class JobState(str, Enum):
-    """Life cycle of a job."""
-
-    RUNNING = "running"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True, slots=True)

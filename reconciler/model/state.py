@@ -3,35 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from enum import Enum
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .block import AccessGroup, Mapping, Pool, Replica, Snapshot, Volume
-from .file import FileSystem, FsSnapshot, NfsExport
-from .system import Disk, System, TargetPort
+from .enums import Kind
 
-__all__ = ["Kind", "State"]
+if TYPE_CHECKING:
+    from .block import AccessGroup, Mapping, Pool, Replica, Snapshot, Volume
+    from .file import FileSystem, FsSnapshot, NfsExport
+    from .system import Disk, System, TargetPort
 
-
-class Kind(str, Enum):
-    """Kinds of objects an array holds; the value is the ``State`` attribute and CLI name."""
-
-    SYSTEMS = "systems"
-    POOLS = "pools"
-    DISKS = "disks"
-    VOLUMES = "volumes"
-    ACCESS_GROUPS = "access_groups"
-    MAPPINGS = "mappings"
-    SNAPSHOTS = "snapshots"
-    REPLICAS = "replicas"
-    FILESYSTEMS = "filesystems"
-    FS_SNAPSHOTS = "fs_snapshots"
-    EXPORTS = "exports"
-    TARGET_PORTS = "target_ports"
-
-    def __str__(self) -> str:
-        return self.value
+__all__ = ["State"]
 
 
 @dataclass(frozen=True)

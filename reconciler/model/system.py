@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
 
 from ..identifiers import InitiatorKind
 from ..size import Size
-from .base import Condition, Health, status_field
+from .base import Condition, status_field
+from .enums import DiskKind, Health, LinkState
 
-__all__ = ["DiskKind", "Disk", "LinkState", "System", "TargetPort"]
+__all__ = ["Disk", "System", "TargetPort"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,18 +25,6 @@ class System:
     conditions: tuple[Condition, ...] = status_field(())
 
 
-class DiskKind(str, Enum):
-    """Physical media type."""
-
-    HDD = "hdd"
-    SSD = "ssd"
-    NVME = "nvme"
-    UNKNOWN = "unknown"
-
-    def __str__(self) -> str:
-        return self.value
-
-
 @dataclass(frozen=True, slots=True)
 class Disk:
     """A physical drive; ``pool_id`` is the pool it belongs to (``None`` for a spare/free disk)."""
@@ -50,17 +38,6 @@ class Disk:
     serial: str = status_field("")
     health: Health = status_field(Health.OK)
     conditions: tuple[Condition, ...] = status_field(())
-
-
-class LinkState(str, Enum):
-    """Link state of a target port."""
-
-    UP = "up"
-    DOWN = "down"
-    UNKNOWN = "unknown"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,182 @@
+"""The core of a session: queries, waiting for jobs, and the one capability gate.
+
+Every operation goes through :meth:`SessionBase._submit`, which checks the capabilities the
+provider declared (refusing with :class:`~storplan.errors.Unsupported` naming the provider and
+the capability) before it calls the provider, then waits for the job unless ``wait=False``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, Self, TypedDict, TypeVar
+
+from .errors import InvalidArgument, NotFound
+from .jobs import DEFAULT_JOB_TIMEOUT, ProgressCallback, wait_for_job
+from .model.enums import Capability, Kind
+
+# Model classes are imported only for type checking: a session that only lists systems should
+# not pay for defining every class (see docs/architecture.md, "Start-up time").
+if TYPE_CHECKING:
+    from storplan.providers import Provider
+    from storplan.uri import ProviderURI
+
+    from .model.block import AccessGroup, Pool, Volume
+    from .model.capabilities import Capabilities, Limits, ProviderVersion
+    from .model.job import Job
+    from .model.state import State
+
+__all__ = ["Ref", "SessionBase", "WaitOptions", "ref_id"]
+
+T = TypeVar("T")
+
+
+class _HasId(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+class WaitOptions(TypedDict, total=False):
+    """Keyword options every operation accepts.
+
+    ``wait`` (default True) waits for the job to finish; ``timeout`` bounds the wait in seconds
+    (``None``: forever); ``progress`` is called with each new state of the job.
+    """
+
+    wait: bool
+    timeout: float | None
+    progress: ProgressCallback | None
+
+
+Ref = str | _HasId
+"""An object reference: its provider id, or the model object itself."""
+
+
+def ref_id(ref: Ref) -> str:
+    """The provider id behind a reference."""
+    return ref if isinstance(ref, str) else ref.id
+
+
+class SessionBase:
+    """Queries, job waiting and the capability gate; operations live in the mixins."""
+
+    def __init__(self, provider: Provider, uri: ProviderURI) -> None:
+        self.provider = provider
+        self.uri = uri
+        self._capabilities: Capabilities | None = None
+        self._limits: Limits | None = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the provider connection."""
+        self.provider.close()
+
+    # ----------------------------------------------------------------------------- queries
+    @property
+    def capabilities(self) -> Capabilities:
+        """Capabilities the provider declared (fetched once per session)."""
+        if self._capabilities is None:
+            self._capabilities = self.provider.capabilities()
+        return self._capabilities
+
+    @property
+    def limits(self) -> Limits:
+        """The provider's limits (fetched once per session)."""
+        if self._limits is None:
+            self._limits = self.provider.limits()
+        return self._limits
+
+    def version(self) -> ProviderVersion:
+        """Provider and array software versions."""
+        return self.provider.version()
+
+    def observe(self, kinds: Iterable[Kind] | None = None) -> State:
+        """The live state of the given kinds (everything when ``None``), in one bulk call."""
+        return self.provider.observe(None if kinds is None else frozenset(kinds))
+
+    def list(self, kind: Kind) -> tuple[Any, ...]:
+        """All objects of one kind."""
+        return self.observe({kind}).of(kind)
+
+    def volumes(self) -> tuple[Volume, ...]:
+        """All volumes."""
+        return self.observe({Kind.VOLUMES}).volumes
+
+    def pools(self) -> tuple[Pool, ...]:
+        """All pools."""
+        return self.observe({Kind.POOLS}).pools
+
+    def access_groups(self) -> tuple[AccessGroup, ...]:
+        """All access groups (hosts)."""
+        return self.observe({Kind.ACCESS_GROUPS}).access_groups
+
+    def get(self, kind: Kind, ref: str) -> Any:
+        """One object of ``kind`` by id, or by name when the name is unique.
+
+        Raises:
+            NotFound: nothing matches.
+            InvalidArgument: the name is used on several systems; pass the id instead.
+        """
+        objects = self.list(kind)
+        for obj in objects:
+            if getattr(obj, "id", None) == ref:
+                return obj
+        named = [obj for obj in objects if getattr(obj, "name", None) == ref]
+        if len(named) == 1:
+            return named[0]
+        label = kind.value.rstrip("s").replace("_", " ")
+        if not named:
+            raise NotFound(
+                f"no {label} with id or name {ref!r}",
+                hint=f"list them with `storplan show {kind.value.replace('_', '-')}`",
+            )
+        ids = ", ".join(obj.id for obj in named)
+        raise InvalidArgument(
+            f"{len(named)} {kind.value} are called {ref!r} ({ids})", hint="refer to it by id"
+        )
+
+    def jobs(self) -> list[Job[Any]]:
+        """Jobs the array knows about."""
+        return self.provider.jobs()
+
+    def job(self, job_id: str) -> Job[Any]:
+        """One job's current state."""
+        return self.provider.job(job_id)
+
+    def wait(
+        self,
+        job: Job[T] | str,
+        *,
+        timeout: float | None = DEFAULT_JOB_TIMEOUT,
+        progress: ProgressCallback | None = None,
+    ) -> Job[T]:
+        """Wait for a job (object or id) to finish; see :func:`storplan.jobs.wait_for_job`."""
+        current = self.provider.job(job) if isinstance(job, str) else job
+        return wait_for_job(self.provider, current, timeout=timeout, progress=progress)
+
+    # ------------------------------------------------------------------------ the one gate
+    def _submit(
+        self,
+        capabilities: Sequence[Capability],
+        action: str,
+        call: Callable[[], Job[T]],
+        options: WaitOptions,
+    ) -> Job[T]:
+        for capability in capabilities:
+            self.capabilities.require(capability, action)
+        import logging
+
+        logging.getLogger(__name__).debug("%s: %s", self.provider.name, action)
+        job = call()
+        if options.get("wait", True):
+            job = wait_for_job(
+                self.provider,
+                job,
+                timeout=options.get("timeout", DEFAULT_JOB_TIMEOUT),
+                progress=options.get("progress"),
+            )
+        return job
