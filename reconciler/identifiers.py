@@ -43,14 +43,25 @@ class InitiatorKind(StrEnum):
 
 _IQN = re.compile(
     r"iqn\.(\d{4})-(\d{2})\.([a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
-    r"(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+)(?::[^\s]+)?"
+    r"(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+)(?::[^\s]+)?",
+    re.ASCII,
 )
 _EUI = re.compile(r"eui\.[0-9A-F]{16}")
 _NAA = re.compile(r"naa\.(?:[0-9a-f]{16}|[0-9a-f]{32})")
-_NQN = re.compile(r"nqn\.(\d{4})-(\d{2})\.[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?:\S+")
+_NQN = re.compile(r"nqn\.(\d{4})-(\d{2})\.[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?:\S+", re.ASCII)
 _HEX16 = re.compile(r"[0-9a-f]{16}")
 _WWPN_SEPARATORS = re.compile(r"[:.\-]")
 _ISCSI_HINT = "an iSCSI name looks like iqn.2024-01.com.example:host1, eui.0123456789ABCDEF or naa."
+
+
+def _ascii(text: str, kind: str) -> str:
+    """Identifiers are ASCII: refuse look-alikes (full-width digits, ligatures) up front."""
+    if not text.isascii():
+        raise InvalidArgument(
+            f"{text!r} is not a valid {kind}: it contains non-ASCII characters",
+            hint="type the identifier in plain ASCII",
+        )
+    return text.strip()
 
 
 def _check_month(kind: str, text: str, year: str, month: str) -> None:
@@ -64,7 +75,7 @@ def _check_month(kind: str, text: str, year: str, month: str) -> None:
 
 def canonical_iqn(text: str) -> str:
     """Validate an iSCSI name (iqn., eui. or naa. form) and return its canonical form."""
-    value = text.strip()
+    value = _ascii(text, "iSCSI name")
     lowered = value.lower()
     if lowered.startswith("iqn."):
         match = _IQN.fullmatch(lowered)
@@ -92,7 +103,7 @@ def canonical_iqn(text: str) -> str:
 
 def canonical_wwn(text: str) -> str:
     """Validate a NAA world wide name (``naa.`` + 16 or 32 hex digits) and canonicalize it."""
-    value = text.strip().lower()
+    value = _ascii(text, "NAA name").lower()
     if not value.startswith("naa."):
         digits = _WWPN_SEPARATORS.sub("", value.removeprefix("0x"))
         value = "naa." + digits
@@ -106,7 +117,7 @@ def canonical_wwn(text: str) -> str:
 
 def canonical_wwpn(text: str) -> str:
     """Validate a Fibre Channel port/node name and return it as ``aa:bb:cc:dd:ee:ff:00:11``."""
-    value = text.strip().lower().removeprefix("0x")
+    value = _ascii(text, "Fibre Channel WWPN").lower().removeprefix("0x")
     digits = _WWPN_SEPARATORS.sub("", value)
     if _HEX16.fullmatch(digits) is None:
         raise InvalidArgument(
@@ -118,7 +129,7 @@ def canonical_wwpn(text: str) -> str:
 
 def canonical_nqn(text: str) -> str:
     """Validate an NVMe qualified name; NQNs are case-sensitive, so only whitespace is trimmed."""
-    value = text.strip()
+    value = _ascii(text, "NVMe qualified name")
     match = _NQN.fullmatch(value)
     if match is None:
         raise InvalidArgument(

@@ -35,17 +35,22 @@ class ProviderEntry:
 
     def load(self) -> ProviderFactory:
         """Import the provider's module and return its factory."""
-        module_name, _, attr = self.target.partition(":")
+        # "module:attr [extra1, extra2]": extras name what the distribution needs installed.
+        target = self.target.split("[", 1)[0].strip()
+        module_name, _, attr = target.partition(":")
         try:
             obj = import_module(module_name.strip())
             for part in attr.strip().split(".") if attr.strip() else ():
                 obj = getattr(obj, part)
-        except (ImportError, AttributeError) as exc:
+        except Exception as exc:  # any import-time failure of a plug-in is the plug-in's
+            package = (
+                f"storplan[{self.scheme}]" if self.distribution == "storplan" else self.distribution
+            )
             raise ProviderError(
-                f"provider {self.scheme!r} from {self.distribution} cannot be loaded: {exc}",
-                hint=f"reinstall {self.distribution} with its extras, "
-                f"e.g. pip install 'storplan[{self.scheme}]'",
-            ) from None
+                f"provider {self.scheme!r} from {self.distribution} cannot be loaded: "
+                f"{type(exc).__name__}: {exc}",
+                hint=f"reinstall it with what it needs: pip install '{package}'",
+            ) from exc
         factory: ProviderFactory = obj  # type: ignore[assignment]
         return factory
 

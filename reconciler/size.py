@@ -20,7 +20,6 @@ the largest binary unit that divides the value exactly, else the largest decimal
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
 
 from .errors import InvalidArgument
 
@@ -31,7 +30,7 @@ _DECIMAL = {"kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12, "pb": 10**15, "
 _UNITS: dict[str, int] = {"": 1, "b": 1, **_BINARY, **_DECIMAL}
 _UNITS.update({unit[:2]: factor for unit, factor in _BINARY.items()})  # "gi" == "gib"
 _AMBIGUOUS = {"k", "m", "g", "t", "p", "e"}
-_SYNTAX = re.compile(r"\s*([0-9][0-9_]*(?:\.[0-9]+)?)\s*([A-Za-z]*)\s*")
+_SYNTAX = re.compile(r"\s*([0-9][0-9_]*(?:\.[0-9]+)?)\s*([A-Za-z]*)\s*", re.ASCII)
 _EXPECTED = "a whole number of bytes or a number with a unit, e.g. 512, 10GiB, 1.5TiB or 100GB"
 # Formatting order: binary units first (what arrays use), largest first, then decimal.
 _FORMAT_UNITS = [
@@ -90,16 +89,16 @@ class Size(int):
                 f"{text!r} has an unknown unit {match.group(2)!r}",
                 hint="use B, KiB, MiB, GiB, TiB, PiB (binary) or kB, MB, GB, TB, PB (decimal)",
             )
-        try:
-            exact = Decimal(number) * factor
-        except InvalidOperation:  # pragma: no cover - the regex admits only decimal digits
-            raise InvalidArgument(f"{text!r} is not a size", hint=f"write {_EXPECTED}") from None
-        if exact != exact.to_integral_value():
+        whole, _, fraction = number.partition(".")
+        # Exact integer arithmetic: no float or decimal-context rounding, ever.
+        scaled = int(fraction or "0") * factor
+        denominator = 10 ** len(fraction)
+        if scaled % denominator:
             raise InvalidArgument(
-                f"{text!r} is not a whole number of bytes ({exact} B)",
+                f"{text!r} is not a whole number of bytes",
                 hint="use a smaller unit or a whole number",
             )
-        return cls(int(exact))
+        return cls(int(whole) * factor + scaled // denominator)
 
     @classmethod
     def of(cls, value: int | str | Size) -> Size:
@@ -126,7 +125,7 @@ class Size(int):
         """An approximate, short rendering for people (``9.31 GiB``); not lossless."""
         value = float(self)
         for unit in _HUMAN_UNITS:
-            if value < 1024 or unit == _HUMAN_UNITS[-1]:
+            if round(value, 2) < 1024 or unit == _HUMAN_UNITS[-1]:
                 return f"{int(value)} {unit}" if unit == "B" else f"{value:.2f} {unit}"
             value /= 1024
         raise AssertionError("unreachable")  # pragma: no cover

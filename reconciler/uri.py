@@ -68,34 +68,63 @@ def _query(text: str) -> dict[str, str]:
     return query
 
 
+def _has_password(text: str) -> bool:
+    """True if the authority part carries ``user:password@``.
+
+    Checked on the raw text before anything else, so that no later error message can echo a
+    password, whatever characters it contains.  (The userinfo is everything before the last
+    ``@`` of a URI that has a host; an ``@`` in the path of such a URI is therefore not
+    supported, which only ever errs on the side of refusing.)
+    """
+    _, sep, rest = text.partition("://")
+    if not sep or rest.startswith("/") or "@" not in rest:
+        return False
+    return ":" in rest[: rest.rfind("@")]
+
+
+def _check_host(host: str) -> str:
+    if host.startswith("["):
+        import ipaddress  # only for IPv6 literals: the import is not free
+
+        try:
+            ipaddress.IPv6Address(host.strip("[]"))
+        except ValueError:
+            raise InvalidArgument(f"{host!r} is not a valid IPv6 address literal") from None
+        return host.strip("[]").lower()
+    return host.lower()
+
+
 def parse_uri(text: str) -> ProviderURI:
     """Parse a provider URI.
 
     Raises:
         InvalidArgument: the text is not a URI, or it contains a password.
     """
-    match = _URI.fullmatch(text.strip()) if isinstance(text, str) else None
-    if match is None:
-        raise InvalidArgument(
-            f"{text!r} is not a provider URI" if "://" in str(text) else "not a provider URI",
-            hint="write scheme://..., e.g. sim:// or smis+https://admin@array.example.com:5989",
-        )
-    userinfo = match.group("userinfo")
-    if userinfo is not None and ":" in userinfo:
+    if not isinstance(text, str):
+        raise InvalidArgument(f"a provider URI must be text, not {type(text).__name__}")
+    if _has_password(text):
         raise InvalidArgument(
             "the provider URI contains a password; it was not used",
             hint="remove it from the URI and give it through --password-env, "
             "--password-file or --password-prompt",
         )
+    match = _URI.fullmatch(text.strip())
+    if match is None:
+        raise InvalidArgument(
+            f"{text!r} is not a provider URI",
+            hint="write scheme://..., e.g. sim:// or smis+https://admin@array.example.com:5989",
+        )
     port_text = match.group("port")
-    if port_text is not None and not (port_text.isdigit() and 0 < int(port_text) < 65536):
+    if port_text is not None and not (
+        port_text.isascii() and port_text.isdigit() and 0 < int(port_text) < 65536
+    ):
         raise InvalidArgument(f"{text!r} has an invalid port number {port_text!r}")
     scheme, _, transport = match.group("scheme").lower().partition("+")
     return ProviderURI(
         scheme=scheme,
         transport=transport,
-        user=_unquote(userinfo or ""),
-        host=match.group("host").strip("[]").lower(),
+        user=_unquote(match.group("userinfo") or ""),
+        host=_check_host(match.group("host")),
         port=int(port_text) if port_text else None,
         path=_unquote(match.group("path") or ""),
         query=_query(match.group("query") or ""),

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 from storplan.errors import Busy
-from storplan.model import Kind
+from storplan.model.enums import Kind
+from storplan.size import Size
 
 from .db import Tx
 from .operations import Args, Result, conflict, differences, now, operation, pool_row, reserve
@@ -23,8 +24,8 @@ def create_filesystem(tx: Tx, args: Args) -> Result:
     )
     if existing is not None:
         diff = differences(
-            {"pool": f"pool{existing[1]}", "size": existing[2]},
-            {"pool": f"pool{pool[0]}", "size": args["size"]},
+            {"pool": f"pool{existing[1]}", "size": Size(existing[2])},
+            {"pool": f"pool{pool[0]}", "size": Size(args["size"])},
         )
         if diff:
             raise conflict("file system", args["name"], diff)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from storplan.errors import AlreadyExists, Busy, NotFound
-from storplan.model import Kind
+from storplan.model.enums import Kind
 
 from .db import Tx
 from .operations import Args, Result, conflict, operation, same_system

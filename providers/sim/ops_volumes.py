@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from storplan.errors import Busy, InvalidArgument, NotFound
-from storplan.model import Kind
+from storplan.model.enums import Kind
+from storplan.size import Size
 
 from .db import Tx, parse_id
 from .operations import Args, Result, conflict, differences, operation, pool_row, reserve
@@ -98,8 +99,8 @@ def create_volume(tx: Tx, args: Args) -> Result:
     )
     if existing is not None:
         diff = differences(
-            {"pool": f"pool{existing[1]}", "size": existing[2], "thin": bool(existing[3])},
-            {"pool": f"pool{pool[0]}", "size": size, "thin": thin},
+            {"pool": f"pool{existing[1]}", "size": Size(existing[2]), "thin": bool(existing[3])},
+            {"pool": f"pool{pool[0]}", "size": Size(size), "thin": thin},
         )
         if diff:
             raise conflict("volume", name, diff)
