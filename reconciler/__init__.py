@@ -35,12 +35,32 @@ _EXPORTS = {
 }
 
 if TYPE_CHECKING:
-    from .credentials import Secret, SecretSource, read_secret
-    from .errors import StorplanError
-    from .model import Capability, Initiator, Job, Kind, ReplicaKind, State
-    from .registry import providers_available
-    from .session import Session, connect
-    from .size import Size
+    from .credentials import (
+        Secret as Secret,
+        SecretSource as SecretSource,
+        read_secret as read_secret,
+    )
+    from .errors import (
+        StorplanError as StorplanError,
+    )
+    from .model import (
+        Capability as Capability,
+        Initiator as Initiator,
+        Job as Job,
+        Kind as Kind,
+        ReplicaKind as ReplicaKind,
+        State as State,
+    )
+    from .registry import (
+        providers_available as providers_available,
+    )
+    from .session import (
+        Session as Session,
+        connect as connect,
+    )
+    from .size import (
+        Size as Size,
+    )
 
 __all__ = ["__version__", *_EXPORTS]
 

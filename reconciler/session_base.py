@@ -98,7 +98,7 @@ class SessionBase:
         """The live state of the given kinds (everything when ``None``), in one bulk call."""
         return self.provider.observe(None if kinds is None else frozenset(kinds))
 
-    def list(self, kind: Kind) -> tuple[Any, ...]:
+    def objects(self, kind: Kind) -> tuple[Any, ...]:
         """All objects of one kind."""
         return self.observe({kind}).of(kind)
 
@@ -121,7 +121,7 @@ class SessionBase:
             NotFound: nothing matches.
             InvalidArgument: the name is used on several systems; pass the id instead.
         """
-        objects = self.list(kind)
+        objects = self.objects(kind)
         for obj in objects:
             if getattr(obj, "id", None) == ref:
                 return obj

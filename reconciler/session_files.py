@@ -41,9 +41,7 @@ class FileOperations(SessionBase):
         """Grow or shrink a file system."""
         nbytes = Size.of(size)
         current = (
-            filesystem
-            if isinstance(filesystem, FileSystem)
-            else self.get(Kind.FILESYSTEMS, filesystem)
+            self.get(Kind.FILESYSTEMS, filesystem) if isinstance(filesystem, str) else filesystem
         )
         needs = [Capability.FS_GROW if nbytes >= current.size else Capability.FS_SHRINK]
         return self._submit(
@@ -106,13 +104,13 @@ class FileOperations(SessionBase):
         **options: Unpack[WaitOptions],
     ) -> Job[NfsExport]:
         """Export a file system over NFS; idempotent by path."""
-        options = _export_options(clients, access, root_squash, anon_uid, anon_gid, security)
+        settings = _export_options(clients, access, root_squash, anon_uid, anon_gid, security)
         if not path.startswith("/"):
             raise InvalidArgument(f"export path {path!r} must be absolute")
         return self._submit(
-            _export_capabilities(options),
+            _export_capabilities(settings),
             f"export {path}",
-            lambda: self.provider.create_export(_id(filesystem), path, **options),
+            lambda: self.provider.create_export(_id(filesystem), path, **settings),
             options,
         )
 
@@ -129,11 +127,11 @@ class FileOperations(SessionBase):
         **options: Unpack[WaitOptions],
     ) -> Job[NfsExport]:
         """Replace the options of an existing export."""
-        options = _export_options(clients, access, root_squash, anon_uid, anon_gid, security)
+        settings = _export_options(clients, access, root_squash, anon_uid, anon_gid, security)
         return self._submit(
-            _export_capabilities(options),
+            _export_capabilities(settings),
             "modify an export",
-            lambda: self.provider.modify_export(_id(export), **options),
+            lambda: self.provider.modify_export(_id(export), **settings),
             options,
         )
 

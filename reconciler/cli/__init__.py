@@ -35,6 +35,7 @@ _COMMAND_MODULES = {
         "commands_block",
     ),
     **dict.fromkeys(("fs", "fs-snapshot", "export", "job"), "commands_file"),
+    **dict.fromkeys(("validate", "schema"), "manifests"),
 }
 _GLOBAL_OPTIONS_WITH_VALUE = {"-u", "--uri", "--password-env", "--password-file"}
 

@@ -101,7 +101,7 @@ def pick_system(session: Session, ref: str | None) -> str:
 
     if ref:
         return str(session.get(Kind.SYSTEMS, ref).id)
-    systems = session.list(Kind.SYSTEMS)
+    systems = session.objects(Kind.SYSTEMS)
     if len(systems) != 1:
         names = ", ".join(s.name for s in systems)
         raise InvalidArgument(

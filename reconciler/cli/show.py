@@ -85,7 +85,7 @@ def run_show(args: argparse.Namespace) -> int:
             if args.ref:
                 emit_one(session.get(kind, args.ref), args, args.kind)
                 return 0
-            items: list[Any] = list(session.list(kind))
+            items: list[Any] = list(session.objects(kind))
         else:
             if args.kind == "jobs" and args.ref:
                 emit_one(session.job(args.ref), args, "job")

@@ -11,27 +11,62 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..identifiers import InitiatorKind
-    from ..size import Size
-    from .base import Condition, spec_fields, spec_of, status_field, to_dict
-    from .block import AccessGroup, Initiator, Mapping, Pool, Replica, Snapshot, Volume
-    from .capabilities import Capabilities, Limits, ProviderVersion
-    from .enums import (
-        NFS_SECURITY_FLAVOURS,
-        Access,
-        DiskKind,
-        ElementType,
-        Health,
-        JobState,
-        Kind,
-        LinkState,
-        ReplicaKind,
-        ReplicaState,
+    from ..identifiers import (
+        InitiatorKind as InitiatorKind,
     )
-    from .file import FileSystem, FsSnapshot, NfsExport
-    from .job import ErrorInfo, Job
-    from .state import State
-    from .system import Disk, System, TargetPort
+    from ..size import (
+        Size as Size,
+    )
+    from .base import (
+        Condition as Condition,
+        spec_fields as spec_fields,
+        spec_of as spec_of,
+        status_field as status_field,
+        to_dict as to_dict,
+    )
+    from .block import (
+        AccessGroup as AccessGroup,
+        Initiator as Initiator,
+        Mapping as Mapping,
+        Pool as Pool,
+        Replica as Replica,
+        Snapshot as Snapshot,
+        Volume as Volume,
+    )
+    from .capabilities import (
+        Capabilities as Capabilities,
+        Limits as Limits,
+        ProviderVersion as ProviderVersion,
+    )
+    from .enums import (
+        NFS_SECURITY_FLAVOURS as NFS_SECURITY_FLAVOURS,
+        Access as Access,
+        DiskKind as DiskKind,
+        ElementType as ElementType,
+        Health as Health,
+        JobState as JobState,
+        Kind as Kind,
+        LinkState as LinkState,
+        ReplicaKind as ReplicaKind,
+        ReplicaState as ReplicaState,
+    )
+    from .file import (
+        FileSystem as FileSystem,
+        FsSnapshot as FsSnapshot,
+        NfsExport as NfsExport,
+    )
+    from .job import (
+        ErrorInfo as ErrorInfo,
+        Job as Job,
+    )
+    from .state import (
+        State as State,
+    )
+    from .system import (
+        Disk as Disk,
+        System as System,
+        TargetPort as TargetPort,
+    )
 
 _NAMES_BY_MODULE = {
     "storplan.identifiers": ("InitiatorKind",),

@@ -44,7 +44,8 @@ def spec_fields(cls: type) -> tuple[str, ...]:
 
 def spec_of(obj: Any) -> dict[str, Any]:
     """The spec part of a model object as a JSON-ready mapping (what diffs compare)."""
-    return {name: _plain(getattr(obj, name)) for name in spec_fields(type(obj))}
+    cls: Any = type(obj)
+    return {name: _plain(getattr(obj, name)) for name in spec_fields(cls)}
 
 
 def to_dict(obj: Any) -> dict[str, Any]:

@@ -1,0 +1,200 @@
+"""From schema-valid YAML data to typed specs, parsing the values the schema cannot check.
+
+Sizes are parsed with :class:`~storplan.size.Size`, initiators canonicalized, provider URIs
+parsed (a password in a URI is an error).  Each problem becomes a diagnostic at the value's
+position; the spec is still built so that later checks can report more.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import InvalidArgument
+from ..identifiers import InitiatorKind, canonical_initiator
+from ..model.enums import Access, ReplicaKind
+from ..size import Size
+from ..uri import parse_uri
+from .diagnostics import Diagnostics
+from .spec import (
+    ArraySpec,
+    ChapSpec,
+    ExportSpec,
+    FileSystemSpec,
+    HostSpec,
+    InitiatorSpec,
+    MappingSpec,
+    PoolSpec,
+    ReplicaSpec,
+    SecretRef,
+    SnapshotSpec,
+    Source,
+    VolumeSpec,
+)
+from .yamlsource import Document, Path, pointer
+
+__all__ = ["build_arrays"]
+
+
+class _Builder:
+    def __init__(self, doc: Document, diagnostics: Diagnostics) -> None:
+        self.doc = doc
+        self.diagnostics = diagnostics
+
+    def source(self, path: Path) -> Source:
+        return Source(self.doc, path)
+
+    def error(self, code: str, message: str, path: Path, hint: str = "") -> None:
+        self.diagnostics.add(code, message, self.doc.mark(path), hint, pointer(path))
+
+    def size(self, value: Any, path: Path) -> Size:
+        try:
+            size = Size.of(value)
+        except InvalidArgument as exc:
+            self.error("value.size", exc.message, path, exc.hint)
+            return Size(0)
+        if size == 0:
+            self.error(
+                "value.size",
+                "a size must be larger than zero",
+                path,
+                "write the size with a unit, e.g. 100GiB",
+            )
+        return size
+
+    def secret(self, data: dict[str, Any]) -> SecretRef:
+        return SecretRef(
+            env=data.get("env"), file=data.get("file"), prompt=bool(data.get("prompt", False))
+        )
+
+    def initiator(self, value: Any, path: Path) -> InitiatorSpec | None:
+        data = value if isinstance(value, dict) else {"id": value}
+        where = (*path, "id") if isinstance(value, dict) else path
+        try:
+            kind, canonical = canonical_initiator(data["id"])
+        except InvalidArgument as exc:
+            self.error("value.initiator", exc.message, where, exc.hint)
+            return None
+        chap = data.get("chap")
+        return InitiatorSpec(
+            canonical,
+            InitiatorKind(kind),
+            ChapSpec(chap["user"], self.secret(chap["secret"])) if chap else None,
+            source=self.source(where),
+        )
+
+    def snapshots(self, items: list[dict[str, Any]], path: Path) -> tuple[SnapshotSpec, ...]:
+        return tuple(
+            SnapshotSpec(s["name"], s.get("protect", False), source=self.source((*path, i)))
+            for i, s in enumerate(items)
+        )
+
+    def volume(self, data: dict[str, Any], path: Path) -> VolumeSpec:
+        maps = data.get("mappings", [])
+        replicas = data.get("replicas", [])
+        return VolumeSpec(
+            name=data["name"],
+            pool=data["pool"],
+            size=self.size(data["size"], (*path, "size")),
+            thin=data.get("thin", True),
+            mappings=tuple(
+                MappingSpec(m["host"], m.get("lun"), source=self.source((*path, "mappings", i)))
+                for i, m in enumerate(maps)
+            ),
+            snapshots=self.snapshots(data.get("snapshots", []), (*path, "snapshots")),
+            replicas=tuple(
+                ReplicaSpec(
+                    r["name"],
+                    ReplicaKind(r.get("kind", "clone")),
+                    r.get("pool"),
+                    source=self.source((*path, "replicas", i)),
+                )
+                for i, r in enumerate(replicas)
+            ),
+            protect=data.get("protect", False),
+            allow_shrink=data.get("allow_shrink", False),
+            previous_names=tuple(data.get("previous_names", ())),
+            source=self.source(path),
+        )
+
+    def export(self, data: dict[str, Any], path: Path) -> ExportSpec:
+        return ExportSpec(
+            path=data["path"],
+            clients=tuple(data.get("clients", ("*",))),
+            access=Access(data.get("access", "rw")),
+            root_squash=data.get("root_squash", True),
+            anon_uid=data.get("anon_uid"),
+            anon_gid=data.get("anon_gid"),
+            security=tuple(data.get("security", ("sys",))),
+            protect=data.get("protect", False),
+            source=self.source(path),
+        )
+
+    def filesystem(self, data: dict[str, Any], path: Path) -> FileSystemSpec:
+        return FileSystemSpec(
+            name=data["name"],
+            pool=data["pool"],
+            size=self.size(data["size"], (*path, "size")),
+            snapshots=self.snapshots(data.get("snapshots", []), (*path, "snapshots")),
+            exports=tuple(
+                self.export(e, (*path, "exports", i)) for i, e in enumerate(data.get("exports", []))
+            ),
+            protect=data.get("protect", False),
+            allow_shrink=data.get("allow_shrink", False),
+            previous_names=tuple(data.get("previous_names", ())),
+            source=self.source(path),
+        )
+
+    def host(self, data: dict[str, Any], path: Path) -> HostSpec:
+        found = (
+            self.initiator(v, (*path, "initiators", i))
+            for i, v in enumerate(data.get("initiators", []))
+        )
+        return HostSpec(
+            data["name"],
+            tuple(i for i in found if i is not None),
+            data.get("protect", False),
+            tuple(data.get("previous_names", ())),
+            source=self.source(path),
+        )
+
+    def array(self, data: dict[str, Any], path: Path) -> ArraySpec:
+        try:
+            parse_uri(data.get("provider", "unset://"))
+        except InvalidArgument as exc:
+            self.error("value.provider", exc.message, (*path, "provider"), exc.hint)
+        credentials = data.get("credentials")
+        lists: dict[str, Any] = {}
+        for key, build in (
+            ("hosts", self.host),
+            ("volumes", self.volume),
+            ("filesystems", self.filesystem),
+        ):
+            lists[key] = tuple(
+                build(item, (*path, key, i)) for i, item in enumerate(data.get(key, []))
+            )
+        pools = tuple(
+            PoolSpec(
+                p["name"],
+                tuple(p.get("disks", ())),
+                p.get("protect", False),
+                source=self.source((*path, "pools", i)),
+            )
+            for i, p in enumerate(data.get("pools", []))
+        )
+        return ArraySpec(
+            name=data["name"],
+            provider=data.get("provider", ""),
+            credentials=self.secret(credentials["password"]) if credentials else None,
+            system=data.get("system"),
+            prune=data.get("prune", False),
+            allow_empty=data.get("allow_empty", False),
+            pools=pools,
+            source=self.source(path),
+            **lists,
+        )
+
+
+def build_arrays(doc: Document, diagnostics: Diagnostics) -> list[ArraySpec]:
+    """The array specs of one schema-valid document."""
+    builder = _Builder(doc, diagnostics)
+    return [builder.array(item, ("arrays", i)) for i, item in enumerate(doc.data["arrays"])]

@@ -1,0 +1,247 @@
+"""Loading manifests: files and directories in, a validated :class:`Manifest` out.
+
+The pipeline, per document: strict YAML (:mod:`.yamlsource`) → version check → ``defaults:``
+(:mod:`.defaults`) → JSON Schema (:mod:`.schema_check`) → typed specs (:mod:`.build`); then,
+for all documents together: merge arrays by name → cross checks (:mod:`.semantic`) → provider
+checks unless offline.  Every problem is collected; nothing touches an array except, when not
+offline, a read-only connection to ask for capabilities and limits.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ..errors import StorplanError
+from .build import build_arrays
+from .defaults import apply_defaults
+from .diagnostics import Diagnostic, Diagnostics, ManifestError, Mark
+from .schema_check import check_ambiguous, check_schema
+from .semantic import ProviderFacts, check_manifest, check_providers
+from .spec import ArraySpec, Manifest, Source, where, written
+from .yamlsource import Document, read_documents
+
+if TYPE_CHECKING:
+    from ..session import Session
+
+__all__ = ["API_VERSION", "KIND", "Validation", "load_manifest", "manifest_files", "validate"]
+
+API_VERSION = "storplan.io/v1"
+KIND = "StorageState"
+SUFFIXES = (".yaml", ".yml")
+Connector = Callable[[ArraySpec], "Session"]
+
+
+@dataclass(frozen=True, slots=True)
+class Validation:
+    """The outcome of validating manifests: the manifest (if valid) and every diagnostic."""
+
+    manifest: Manifest | None
+    diagnostics: list[Diagnostic]
+
+    @property
+    def ok(self) -> bool:
+        return self.manifest is not None
+
+
+def manifest_files(paths: Sequence[str | os.PathLike[str]], diagnostics: Diagnostics) -> list[str]:
+    """The YAML files named, or found (recursively, sorted, hidden entries skipped) in the
+    directories named."""
+    found: list[str] = []
+    for path in [os.fspath(p) for p in paths]:
+        if os.path.isdir(path):
+            inside = []
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                inside += [
+                    os.path.join(root, f)
+                    for f in files
+                    if f.endswith(SUFFIXES) and not f.startswith(".")
+                ]
+            if not inside:
+                diagnostics.add(
+                    "file.none",
+                    "no .yaml or .yml files in this directory",
+                    Mark(path),
+                    "point at a manifest file or a directory of them",
+                )
+            found += sorted(inside)
+        elif os.path.exists(path):
+            found.append(path)
+        else:
+            diagnostics.add("file.missing", "no such file or directory", Mark(path))
+    return found
+
+
+def _check_version(doc: Document, diagnostics: Diagnostics) -> bool:
+    data = doc.data
+    if not isinstance(data, dict):
+        diagnostics.add(
+            "manifest.not_mapping",
+            "a manifest document must be a mapping",
+            doc.mark(()),
+            f"start it with apiVersion: {API_VERSION}",
+        )
+        return False
+    version, kind = data.get("apiVersion"), data.get("kind")
+    if version is not None and version != API_VERSION:
+        diagnostics.add(
+            "manifest.version",
+            f"unknown apiVersion {version!r}",
+            doc.mark(("apiVersion",)),
+            f"this storplan reads apiVersion: {API_VERSION}",
+        )
+        return False
+    if kind is not None and kind != KIND:
+        diagnostics.add(
+            "manifest.kind",
+            f"unknown kind {kind!r}",
+            doc.mark(("kind",)),
+            f"a storplan manifest has kind: {KIND}",
+        )
+        return False
+    return True
+
+
+def _merge(arrays: list[tuple[int, ArraySpec]], diagnostics: Diagnostics) -> list[ArraySpec]:
+    """Arrays keyed by name: entries from different documents merge, lists concatenated;
+    the same name twice in one document, or conflicting settings, are errors."""
+    merged: dict[str, tuple[int, ArraySpec]] = {}
+    for origin, array in arrays:
+        if array.name not in merged:
+            merged[array.name] = (origin, array)
+            continue
+        first_origin, first = merged[array.name]
+        if first_origin == origin:
+            diagnostics.add(
+                "name.duplicate",
+                f"array {array.name!r} is declared twice",
+                where(array),
+                f"the first is at {where(first)}; merge the entries",
+            )
+            continue
+        changes: dict[str, object] = {}
+        base = first.source
+        overrides = dict(base.overrides) if base is not None else {}
+        for field in ("provider", "credentials", "system", "prune", "allow_empty"):
+            mine, theirs = getattr(array, field), getattr(first, field)
+            mine_set, theirs_set = written(array, field), written(first, field)
+            if mine_set and theirs_set and mine != theirs:
+                diagnostics.add(
+                    "array.conflict",
+                    f"array {array.name!r} sets {field} "
+                    f"differently here and at {where(first, field)}",
+                    where(array, field),
+                    "set it in one file only",
+                )
+            elif mine_set and not theirs_set:
+                changes[field] = mine
+                overrides[field] = where(array, field)
+        for field in ("pools", "hosts", "volumes", "filesystems"):
+            changes[field] = getattr(first, field) + getattr(array, field)
+        source = Source(base.doc, base.path, overrides) if base is not None else None
+        merged[array.name] = (first_origin, dataclasses.replace(first, source=source, **changes))  # type: ignore[arg-type]
+    for _, array in merged.values():
+        if not written(array, "provider"):
+            diagnostics.add(
+                "schema.missing_key",
+                f"array {array.name!r} has no provider",
+                where(array),
+                "add provider: <URI> to one of its entries",
+            )
+    return [array for _, array in merged.values()]
+
+
+def _connect(array: ArraySpec) -> Session:
+    from ..credentials import SecretSource, read_secret
+    from ..session import connect
+
+    password = None
+    if array.credentials is not None:
+        ref = array.credentials
+        password = read_secret(
+            SecretSource(env=ref.env, file=ref.file, prompt="Password" if ref.prompt else None)
+        )
+    return connect(array.provider, password=password)
+
+
+def _provider_facts(
+    manifest: Manifest, diagnostics: Diagnostics, connector: Connector
+) -> dict[str, ProviderFacts]:
+    facts: dict[str, ProviderFacts] = {}
+    for array in manifest.arrays:
+        try:
+            with connector(array) as session:
+                facts[array.name] = ProviderFacts(session.capabilities, session.limits)
+        except StorplanError as exc:
+            diagnostics.add(
+                "provider.unreachable",
+                f"cannot ask array {array.name!r} for its capabilities: {exc.message}",
+                where(array, "provider"),
+                "check the URI and credentials, or validate with --offline",
+            )
+    return facts
+
+
+def validate(
+    paths: Sequence[str | os.PathLike[str]],
+    *,
+    offline: bool = False,
+    connector: Connector = _connect,
+) -> Validation:
+    """Load and check manifests; never raises for bad input, it reports it."""
+    diagnostics = Diagnostics()
+    arrays: list[tuple[int, ArraySpec]] = []
+    name = description = ""
+    documents: list[Document] = []
+    for file in manifest_files(paths, diagnostics):
+        try:
+            documents += read_documents(file)
+        except ManifestError as exc:
+            diagnostics.items += exc.diagnostics
+    for origin, doc in enumerate(documents):
+        before = len(diagnostics.errors)
+        if not _check_version(doc, diagnostics):
+            continue
+        apply_defaults(doc)
+        check_schema(doc, diagnostics)
+        check_ambiguous(doc, diagnostics)
+        if len(diagnostics.errors) == before:
+            metadata = doc.data.get("metadata") or {}
+            name = name or metadata.get("name", "")
+            description = description or metadata.get("description", "")
+            arrays += [(origin, a) for a in build_arrays(doc, diagnostics)]
+    if not documents and not diagnostics.errors:
+        diagnostics.add(
+            "manifest.empty",
+            "no manifest documents found",
+            Mark(", ".join(os.fspath(p) for p in paths) or "."),
+            "a manifest starts with apiVersion: storplan.io/v1",
+        )
+    manifest = Manifest(name or "storplan", tuple(_merge(arrays, diagnostics)), description)
+    if not diagnostics.errors:
+        check_manifest(manifest, diagnostics)
+    if not diagnostics.errors and not offline:
+        check_providers(manifest, _provider_facts(manifest, diagnostics, connector), diagnostics)
+    ordered = sorted(diagnostics.items, key=Diagnostic.sort_key)
+    return Validation(None if diagnostics.errors else manifest, ordered)
+
+
+def load_manifest(
+    paths: Sequence[str | os.PathLike[str]],
+    *,
+    offline: bool = False,
+    connector: Connector = _connect,
+) -> Manifest:
+    """Load and check manifests.
+
+    Raises:
+        ManifestError: with every diagnostic, if any of them is an error.
+    """
+    result = validate(paths, offline=offline, connector=connector)
+    if result.manifest is None:
+        raise ManifestError(result.diagnostics)
+    return result.manifest

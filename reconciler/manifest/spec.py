@@ -1,0 +1,216 @@
+"""The desired state, typed: what a valid manifest means.
+
+Built from validated YAML by :mod:`.build`; written back by :mod:`.dump` (the two are inverse).
+Field names are the manifest's keys (a test checks them against the JSON Schema).  Every spec
+remembers where it was written (``source``) for later messages; it never affects equality.
+Collections are tuples, in manifest order; which of them are sets or keyed lists is documented
+in docs/manifests.md and enforced by the semantic checks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..identifiers import InitiatorKind
+from ..model.enums import Access, ReplicaKind
+from ..size import Size
+from .diagnostics import Mark
+from .yamlsource import Document, Path
+
+__all__ = [
+    "ArraySpec",
+    "ChapSpec",
+    "ExportSpec",
+    "FileSystemSpec",
+    "HostSpec",
+    "InitiatorSpec",
+    "Manifest",
+    "MappingSpec",
+    "PoolSpec",
+    "ReplicaSpec",
+    "SecretRef",
+    "SnapshotSpec",
+    "Source",
+    "VolumeSpec",
+    "where",
+    "written",
+]
+
+
+class Source:
+    """Where a spec was written: its document and path.  Positions of the spec and its fields
+    are looked up only when a message needs them (building them eagerly for every field of a
+    large manifest cost more than parsing it)."""
+
+    __slots__ = ("doc", "overrides", "path")
+
+    def __init__(self, doc: Document, path: Path, overrides: dict[str, Mark] | None = None):
+        self.doc = doc
+        self.path = path
+        self.overrides = overrides or {}
+
+    def mark(self, name: str = "") -> Mark:
+        """Position of the spec (``name=""``) or of one of its fields."""
+        if name in self.overrides:
+            return self.overrides[name]
+        return self.doc.mark((*self.path, name) if name else self.path)
+
+    def has(self, name: str) -> bool:
+        """True if the field was written (or defaulted) in the source."""
+        return name in self.overrides or (*self.path, name) in self.doc.values
+
+
+def _source() -> Source | None:
+    source: Source | None = field(default=None, compare=False, repr=False)
+    return source
+
+
+def written(spec: object, name: str) -> bool:
+    """True if field ``name`` of ``spec`` was written in (or defaulted by) its manifest."""
+    source: Source | None = getattr(spec, "source", None)
+    return source is not None and source.has(name)
+
+
+def where(spec: object, name: str = "") -> Mark:
+    """The position of ``spec`` (or of one of its fields) in its manifest."""
+    source: Source | None = getattr(spec, "source", None)
+    return source.mark(name) if source is not None else Mark("<manifest>")
+
+
+@dataclass(frozen=True, slots=True)
+class SecretRef:
+    """Where a secret comes from (exactly one is set)."""
+
+    env: str | None = None
+    file: str | None = None
+    prompt: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ChapSpec:
+    user: str
+    secret: SecretRef
+
+
+@dataclass(frozen=True, slots=True)
+class InitiatorSpec:
+    id: str  # canonical form
+    kind: InitiatorKind
+    chap: ChapSpec | None = None
+    source: Source | None = _source()
+
+
+@dataclass(frozen=True, slots=True)
+class PoolSpec:
+    name: str
+    disks: tuple[str, ...] = ()
+    protect: bool = False
+    source: Source | None = _source()
+
+
+@dataclass(frozen=True, slots=True)
+class HostSpec:
+    name: str
+    initiators: tuple[InitiatorSpec, ...] = ()
+    protect: bool = False
+    previous_names: tuple[str, ...] = ()
+    source: Source | None = _source()
+
+
+@dataclass(frozen=True, slots=True)
+class MappingSpec:
+    host: str
+    lun: int | None = None
+    source: Source | None = _source()
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotSpec:
+    name: str
+    protect: bool = False
+    source: Source | None = _source()
+
+
+@dataclass(frozen=True, slots=True)
+class ReplicaSpec:
+    name: str
+    kind: ReplicaKind = ReplicaKind.CLONE
+    pool: str | None = None
+    source: Source | None = _source()
+
+
+@dataclass(frozen=True, slots=True)
+class VolumeSpec:
+    name: str
+    pool: str
+    size: Size
+    thin: bool = True
+    mappings: tuple[MappingSpec, ...] = ()
+    snapshots: tuple[SnapshotSpec, ...] = ()
+    replicas: tuple[ReplicaSpec, ...] = ()
+    protect: bool = False
+    allow_shrink: bool = False
+    previous_names: tuple[str, ...] = ()
+    source: Source | None = _source()
+
+
+@dataclass(frozen=True, slots=True)
+class ExportSpec:
+    path: str
+    clients: tuple[str, ...] = ("*",)
+    access: Access = Access.RW
+    root_squash: bool = True
+    anon_uid: int | None = None
+    anon_gid: int | None = None
+    security: tuple[str, ...] = ("sys",)
+    protect: bool = False
+    source: Source | None = _source()
+
+
+@dataclass(frozen=True, slots=True)
+class FileSystemSpec:
+    name: str
+    pool: str
+    size: Size
+    snapshots: tuple[SnapshotSpec, ...] = ()
+    exports: tuple[ExportSpec, ...] = ()
+    protect: bool = False
+    allow_shrink: bool = False
+    previous_names: tuple[str, ...] = ()
+    source: Source | None = _source()
+
+
+@dataclass(frozen=True, slots=True)
+class ArraySpec:
+    name: str
+    provider: str
+    credentials: SecretRef | None = None
+    system: str | None = None
+    prune: bool = False
+    allow_empty: bool = False
+    pools: tuple[PoolSpec, ...] = ()
+    hosts: tuple[HostSpec, ...] = ()
+    volumes: tuple[VolumeSpec, ...] = ()
+    filesystems: tuple[FileSystemSpec, ...] = ()
+    source: Source | None = _source()
+
+    @property
+    def is_empty(self) -> bool:
+        """True when the entry declares nothing to manage."""
+        return not (self.pools or self.hosts or self.volumes or self.filesystems)
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """The whole desired state: one or more arrays, from one or more files."""
+
+    name: str
+    arrays: tuple[ArraySpec, ...]
+    description: str = ""
+
+    def array(self, name: str) -> ArraySpec:
+        """The array entry called ``name``."""
+        for array in self.arrays:
+            if array.name == name:
+                return array
+        raise KeyError(name)
