@@ -36,6 +36,7 @@ _COMMAND_MODULES = {
     ),
     **dict.fromkeys(("fs", "fs-snapshot", "export", "job"), "commands_file"),
     **dict.fromkeys(("validate", "schema"), "manifests"),
+    **dict.fromkeys(("plan", "apply", "journal", "unlock"), "plan_apply"),
 }
 _GLOBAL_OPTIONS_WITH_VALUE = {"-u", "--uri", "--password-env", "--password-file"}
 
@@ -92,6 +93,24 @@ def _parser(argv: Sequence[str]) -> object:
     return parser
 
 
+def _print_error(exc: Exception) -> None:
+    """An error and, for manifest and plan errors, every problem they carry."""
+    details = getattr(exc, "diagnostics", None) or getattr(exc, "problems", None)
+    if not details:
+        print(f"error: {getattr(exc, 'message', exc)}", file=sys.stderr)
+        hint = getattr(exc, "hint", "")
+        if hint:
+            print(f"  hint: {hint}", file=sys.stderr)
+        return
+    for item in details:
+        if hasattr(item, "mark"):  # a manifest diagnostic prints itself
+            print(item, file=sys.stderr)
+            continue
+        print(f"error: array {item.array}: {item.message}", file=sys.stderr)
+        if item.hint:
+            print(f"  hint: {item.hint}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the storplan command line; returns the process exit code."""
     args_list = list(sys.argv[1:] if argv is None else argv)
@@ -117,9 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         result: int = args.handler(args)
         return result
     except StorplanError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
-        if exc.hint:
-            print(f"  hint: {exc.hint}", file=sys.stderr)
+        _print_error(exc)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
