@@ -68,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     from creates import run_creates
     from observe import run_observe
+    from plan_apply import run_apply_command, run_parallel_creates, run_plan
     from startup import run_startup
     from validate import run_validate
 
@@ -81,6 +82,9 @@ def main(argv: list[str] | None = None) -> int:
         figures.append(run_creates(work, create_reps))
         figures.append(run_observe(work, observe_runs))
         figures.append(run_validate(work, create_reps))
+        figures += run_plan(work, create_reps, scale_check=not args.quick)
+        figures.append(run_apply_command(work, create_reps))
+        figures.append(run_parallel_creates(work, create_reps))
 
         print("storplan benchmarks" + (" (quick)" if args.quick else ""))
         print(", ".join(f"{k}: {v}" for k, v in environment.items()))

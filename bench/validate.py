@@ -23,17 +23,30 @@ TARGET = 0.5
 
 def write_manifest(work: Path, volumes: int = VOLUMES) -> Path:
     """Write the benchmark manifest and return its path."""
-    lines = ["apiVersion: storplan.io/v1", "kind: StorageState", "arrays:", "  - name: big",
-             "    provider: sim:///tmp/storplan-bench-unused.db", "    system: sim-array-1",
-             "    pools: [{name: ssd}]", "    hosts:"]
-    lines += [f"      - {{name: host{h}, initiators: [iqn.2024-01.com.example:host{h}]}}"
-              for h in range(HOSTS)]
+    lines = [
+        "apiVersion: storplan.io/v1",
+        "kind: StorageState",
+        "arrays:",
+        "  - name: big",
+        "    provider: sim:///tmp/storplan-bench-unused.db",
+        "    system: sim-array-1",
+        "    pools: [{name: ssd}]",
+        "    hosts:",
+    ]
+    lines += [
+        f"      - {{name: host{h}, initiators: [iqn.2024-01.com.example:host{h}]}}"
+        for h in range(HOSTS)
+    ]
     lines.append("    volumes:")
     for v in range(volumes):
-        lines += [f"      - name: vol{v:05d}", "        pool: ssd", "        size: 10GiB",
-                  "        thin: true",
-                  f"        mappings: [{{host: host{v % HOSTS}, lun: {v // HOSTS}}}]",
-                  "        snapshots: [{name: nightly}]"]
+        lines += [
+            f"      - name: vol{v:05d}",
+            "        pool: ssd",
+            "        size: 10GiB",
+            "        thin: true",
+            f"        mappings: [{{host: host{v % HOSTS}, lun: {v // HOSTS}}}]",
+            "        snapshots: [{name: nightly}]",
+        ]
     path = work / "validate-5000.yaml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -51,6 +64,13 @@ def run_validate(work: Path, repetitions: int) -> Figure:
         result = validate([path], offline=True)
         samples.append(time.perf_counter() - start)
         ok = result.ok
-    return Figure(f"validate a {VOLUMES}-volume manifest (offline)", samples, TARGET,
-                  {"valid": ok, "size": f"{path.stat().st_size / 1e6:.1f} MB",
-                   "first run (compiles the schema)": f"{samples[0]:.3f} s"})
+    return Figure(
+        f"validate a {VOLUMES}-volume manifest (offline)",
+        samples,
+        TARGET,
+        {
+            "valid": ok,
+            "size": f"{path.stat().st_size / 1e6:.1f} MB",
+            "first run (compiles the schema)": f"{samples[0]:.3f} s",
+        },
+    )

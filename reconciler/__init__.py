@@ -37,7 +37,11 @@ _EXPORTS = {
 if TYPE_CHECKING:
     from .credentials import (
         Secret as Secret,
+    )
+    from .credentials import (
         SecretSource as SecretSource,
+    )
+    from .credentials import (
         read_secret as read_secret,
     )
     from .errors import (
@@ -45,10 +49,20 @@ if TYPE_CHECKING:
     )
     from .model import (
         Capability as Capability,
+    )
+    from .model import (
         Initiator as Initiator,
+    )
+    from .model import (
         Job as Job,
+    )
+    from .model import (
         Kind as Kind,
+    )
+    from .model import (
         ReplicaKind as ReplicaKind,
+    )
+    from .model import (
         State as State,
     )
     from .registry import (
@@ -56,6 +70,8 @@ if TYPE_CHECKING:
     )
     from .session import (
         Session as Session,
+    )
+    from .session import (
         connect as connect,
     )
     from .size import (

@@ -95,6 +95,7 @@ class StateStore:
             self.conn.execute(statement)
         # One connection serves every thread of an apply; transactions must not interleave.
         self.lock = threading.RLock()
+        self._seq: dict[str, int] = {}  # journal sequence per apply (one process per apply)
 
     def close(self) -> None:
         self.conn.close()
@@ -153,16 +154,27 @@ class StateStore:
             apply_id,
         )
 
-    def journal(self, apply_id: str, action_id: str, state: str, message: str = "") -> None:
+    def journal(
+        self,
+        apply_id: str,
+        action_id: str,
+        state: str,
+        message: str = "",
+        owned: tuple[str, str] | None = None,
+    ) -> None:
+        """Append one step to an apply's journal; ``owned`` = (array key, object key) is
+        recorded as owned in the same transaction (before a create runs)."""
         with self.lock, self.conn:
             self.conn.execute("BEGIN IMMEDIATE")
-            seq = self.conn.execute(
-                "SELECT coalesce(max(seq), 0) + 1 FROM journal WHERE apply_id = ?", (apply_id,)
-            ).fetchone()[0]
+            self._seq[apply_id] = self._seq.get(apply_id, 0) + 1
             self.conn.execute(
                 "INSERT INTO journal VALUES (?, ?, ?, ?, ?, ?)",
-                (apply_id, seq, time.time(), action_id, state, message),
+                (apply_id, self._seq[apply_id], time.time(), action_id, state, message),
             )
+            if owned is not None:
+                self.conn.execute(
+                    "INSERT OR IGNORE INTO owned VALUES (?, ?, 0, ?)", (*owned, time.time())
+                )
 
     def applies(self, limit: int = 20) -> list[dict[str, Any]]:
         rows = self.conn.execute(

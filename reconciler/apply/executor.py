@@ -2,13 +2,18 @@
 
 An action starts once every action it requires has succeeded; at most ``parallelism`` run at
 once.  When one fails, everything that depends on it (directly or not) is not attempted, while
-independent actions still run.  Every step is journalled before and after it runs, and objects
-are recorded as owned *before* they are created, so a process killed at any point leaves an
-accurate record: at worst an owned record for something that was never made (harmless).
+independent actions still run.  Every step is journalled before and after it runs, so a
+process killed at any point leaves an accurate record of what was in flight.
+
+Ownership is recorded in the same transaction as a create's success, never before: an object
+whose create failed (perhaps because someone else's object has that name) is never owned, so
+pruning can never delete it; a process killed between the create and that record leaves an
+object storplan manages but will not prune, which is the safe side.
 """
 
 from __future__ import annotations
 
+import heapq
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -74,12 +79,9 @@ class Executor:
 
     def _step(self, action: Action) -> StepResult:
         started = time.monotonic()
-        self.store.journal(self.apply_id, action.id, "started")
-        if self.progress:
-            self.progress("start", action, None)
         key = ownership_key(action)
-        if key is not None and action.verb == "create":
-            self.store.record_owned(self.array_key, key)
+        owned: tuple[str, str] | None = None
+        self.store.journal(self.apply_id, action.id, "started")
         try:
             dispatch(self.session, self.resolver, action, {"timeout": self.timeout})
         except StorplanError as exc:
@@ -87,12 +89,12 @@ class Executor:
         else:
             if key is not None and action.verb == "delete":
                 self.store.forget_owned(self.array_key, key)
+            if key is not None and action.verb == "create":
+                owned = (self.array_key, key)
             if action.operation == "rename_volume":
                 self._move_ownership(action)
             result = StepResult(action.id, DONE, "", time.monotonic() - started)
-        self.store.journal(self.apply_id, action.id, result.state, result.message)
-        if self.progress:
-            self.progress("end", action, result)
+        self.store.journal(self.apply_id, action.id, result.state, result.message, owned=owned)
         return result
 
     def _move_ownership(self, action: Action) -> None:
@@ -104,44 +106,65 @@ class Executor:
 
     def run(self, actions: list[Action]) -> list[StepResult]:
         """Run ``actions`` (in plan order); returns one result per action, in that order."""
-        ids = {a.id for a in actions}
+        position = {a.id: i for i, a in enumerate(actions)}
+        by_id = {a.id: a for a in actions}
+        unmet = {a.id: {r for r in a.requires if r in by_id} for a in actions}
+        dependents: dict[str, list[str]] = {}
+        for action_id, requires in unmet.items():
+            for required in requires:
+                dependents.setdefault(required, []).append(action_id)
+        ready = [(position[i], i) for i, r in unmet.items() if not r]
+        heapq.heapify(ready)
         results: dict[str, StepResult] = {}
-        pending = list(actions)
+
+        def skip(action_id: str, cause: str) -> None:
+            if action_id in results:
+                return
+            results[action_id] = StepResult(action_id, NOT_ATTEMPTED, f"{cause} did not succeed")
+            self.store.journal(self.apply_id, action_id, NOT_ATTEMPTED, results[action_id].message)
+            for dependent in dependents.get(action_id, ()):
+                skip(dependent, cause)
+
+        def settle(result: StepResult) -> None:  # on the main thread: progress is serial
+            results[result.action_id] = result
+            if self.progress:
+                self.progress("end", by_id[result.action_id], result)
+            for dependent in dependents.get(result.action_id, ()):
+                if result.state != DONE:
+                    skip(dependent, result.action_id)
+                    continue
+                unmet[dependent].discard(result.action_id)
+                if not unmet[dependent] and dependent not in results:
+                    heapq.heappush(ready, (position[dependent], dependent))
+
         running: dict[Future[StepResult], str] = {}
         with ThreadPoolExecutor(
             max_workers=self.parallelism, thread_name_prefix="storplan-apply"
         ) as pool:
             try:
-                while pending or running:
-                    still: list[Action] = []
-                    for action in pending:
-                        needs = [r for r in action.requires if r in ids]
-                        broken = [r for r in needs if r in results and results[r].state != DONE]
-                        if broken:
-                            results[action.id] = StepResult(
-                                action.id, NOT_ATTEMPTED, f"{broken[0]} did not succeed"
-                            )
-                            self.store.journal(
-                                self.apply_id, action.id, NOT_ATTEMPTED, results[action.id].message
-                            )
-                        elif all(r in results for r in needs) and len(running) < self.parallelism:
-                            running[pool.submit(self._step, action)] = action.id
-                        else:
-                            still.append(action)
-                    pending = still
+                while ready or running:
+                    while ready and len(running) < self.parallelism:
+                        _, action_id = heapq.heappop(ready)
+                        if action_id not in results:
+                            if self.progress:
+                                self.progress("start", by_id[action_id], None)
+                            running[pool.submit(self._step, by_id[action_id])] = action_id
                     if not running:
-                        if pending:  # nothing runs and nothing can start: a planner bug
-                            raise StorplanError(
-                                f"actions wait for each other: {[a.id for a in pending]}"
-                            )
                         break
                     finished, _ = wait(running, return_when=FIRST_COMPLETED)
                     for future in finished:
-                        results[running.pop(future)] = future.result()
+                        running.pop(future)
+                        settle(future.result())
             except KeyboardInterrupt:
                 for future in running:
                     future.cancel()
                 raise
+        missing = [a.id for a in actions if a.id not in results]
+        if missing:  # requirements that can never be met: a planner bug, reported loudly
+            raise StorplanError(
+                f"actions wait for each other: {missing}",
+                hint="this is a bug in storplan; please report it",
+            )
         return [results[a.id] for a in actions]
 
 

@@ -9,15 +9,21 @@ mapping that lacks it, a wrong type says what was expected.  YAML 1.1 look-alike
 from __future__ import annotations
 
 import difflib
+import hashlib
+import json
+import os
 from collections.abc import Callable
 from functools import cache
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
+from typing import TYPE_CHECKING, Any
 
 from .diagnostics import Diagnostics
 from .yamlsource import AmbiguousScalar, Document, Path, pointer
+
+# jsonschema is imported only to explain an invalid document: importing it costs more than
+# checking a valid 1,000-volume manifest.
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 __all__ = ["check_ambiguous", "check_schema", "is_schema_valid", "manifest_schema"]
 
@@ -43,7 +49,43 @@ def manifest_schema() -> dict[str, Any]:
 
 @cache
 def _validator() -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(manifest_schema())
+
+
+def _compiled_module(schema: dict[str, Any]) -> Any:
+    """fastjsonschema's generated validator as a module, cached per schema digest.
+
+    Generating the code takes longer than validating a 1,000-volume manifest, so it is kept in
+    ``$XDG_CACHE_HOME/storplan`` and imported like any module (Python then also caches its
+    byte code).  A cache that cannot be written is simply not used.
+    """
+    from importlib.util import module_from_spec, spec_from_file_location
+
+    import fastjsonschema
+
+    text = json.dumps(schema, sort_keys=True)
+    digest = hashlib.sha256((fastjsonschema.VERSION + text).encode()).hexdigest()[:16]
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    path = os.path.join(base, "storplan", f"manifest_schema_{digest}.py")
+    if not os.path.exists(path):
+        source = fastjsonschema.compile_to_code(schema)
+        try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            temporary = f"{path}.{os.getpid()}.tmp"
+            with open(temporary, "w", encoding="utf-8") as handle:
+                handle.write(source)
+            os.replace(temporary, path)
+        except OSError:
+            namespace: dict[str, Any] = {}
+            exec(compile(source, "<manifest-schema>", "exec"), namespace)
+            return type("CompiledSchema", (), namespace)
+    spec = spec_from_file_location(f"storplan_manifest_schema_{digest}", path)
+    assert spec is not None and spec.loader is not None
+    module = module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @cache
@@ -56,10 +98,11 @@ def _fast_check() -> Callable[[Any], Any]:
     same in draft-07 (what fastjsonschema implements) and 2020-12; a test checks that both
     validators agree on every case of the test corpus.
     """
-    import fastjsonschema
-
     draft07 = {**manifest_schema(), "$schema": "http://json-schema.org/draft-07/schema#"}
-    check: Callable[[Any], Any] = fastjsonschema.compile(draft07)
+    module = _compiled_module(draft07)
+    # The generated functions are named after the schema's $id; the root's is the shortest.
+    names = [n for n in vars(module) if n.startswith("validate_")]
+    check: Callable[[Any], Any] = getattr(module, min(names, key=len))
     return check
 
 
@@ -138,6 +181,8 @@ class _Reporter:
             )
             self.add("schema.value", f"{instance!r} is not allowed here", path, hint)
         elif kind == "anyOf" and error.context:
+            from jsonschema.exceptions import best_match
+
             nested = best_match(error.context)
             if isinstance(instance, dict) and nested.validator != "type":
                 self.report(nested)

@@ -19,44 +19,92 @@ if TYPE_CHECKING:
     )
     from .base import (
         Condition as Condition,
+    )
+    from .base import (
         spec_fields as spec_fields,
+    )
+    from .base import (
         spec_of as spec_of,
+    )
+    from .base import (
         status_field as status_field,
+    )
+    from .base import (
         to_dict as to_dict,
     )
     from .block import (
         AccessGroup as AccessGroup,
+    )
+    from .block import (
         Initiator as Initiator,
+    )
+    from .block import (
         Mapping as Mapping,
+    )
+    from .block import (
         Pool as Pool,
+    )
+    from .block import (
         Replica as Replica,
+    )
+    from .block import (
         Snapshot as Snapshot,
+    )
+    from .block import (
         Volume as Volume,
     )
     from .capabilities import (
         Capabilities as Capabilities,
+    )
+    from .capabilities import (
         Limits as Limits,
+    )
+    from .capabilities import (
         ProviderVersion as ProviderVersion,
     )
     from .enums import (
         NFS_SECURITY_FLAVOURS as NFS_SECURITY_FLAVOURS,
+    )
+    from .enums import (
         Access as Access,
+    )
+    from .enums import (
         DiskKind as DiskKind,
+    )
+    from .enums import (
         ElementType as ElementType,
+    )
+    from .enums import (
         Health as Health,
+    )
+    from .enums import (
         JobState as JobState,
+    )
+    from .enums import (
         Kind as Kind,
+    )
+    from .enums import (
         LinkState as LinkState,
+    )
+    from .enums import (
         ReplicaKind as ReplicaKind,
+    )
+    from .enums import (
         ReplicaState as ReplicaState,
     )
     from .file import (
         FileSystem as FileSystem,
+    )
+    from .file import (
         FsSnapshot as FsSnapshot,
+    )
+    from .file import (
         NfsExport as NfsExport,
     )
     from .job import (
         ErrorInfo as ErrorInfo,
+    )
+    from .job import (
         Job as Job,
     )
     from .state import (
@@ -64,7 +112,11 @@ if TYPE_CHECKING:
     )
     from .system import (
         Disk as Disk,
+    )
+    from .system import (
         System as System,
+    )
+    from .system import (
         TargetPort as TargetPort,
     )
 

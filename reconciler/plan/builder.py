@@ -103,6 +103,41 @@ class ArrayPlan:
             )
         return action
 
+    def resize(
+        self,
+        kind: str,
+        name: str,
+        live_name: str,
+        live_size: int,
+        size: int,
+        *,
+        protect: bool,
+        allow_shrink: bool,
+        notes: tuple[str, ...] = (),
+    ) -> None:
+        """Grow (safe) or shrink (destructive, and blocked without the manifest's consent)
+        a volume or file system; nothing if the size already matches."""
+        if size == live_size:
+            return
+        shrink = size < live_size
+        key = f"{kind}:{name}"
+        action = self.add(
+            f"resize_{kind}",
+            kind,
+            name,
+            "update",
+            {kind: name, "size": int(size)},
+            risk=Risk.DESTRUCTIVE if shrink else Risk.SAFE,
+            provides=(key,),
+            after=(key,),
+            depends_on=(f"{kind}:{live_name}",),
+            changes=(Change("size", str(Size(live_size)), str(Size(size))),),
+            notes=notes,
+        )
+        if shrink and (protect or not allow_shrink):
+            why = "it is protected" if protect else "allow_shrink is not set"
+            self.block(action.id, f"shrinking needs the manifest's consent: {why}")
+
     def block(self, action_id: str, reason: str) -> None:
         """Mark an action as not allowed to run, with the reason."""
         from dataclasses import replace

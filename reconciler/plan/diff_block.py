@@ -181,7 +181,6 @@ def _update_volume(
     plan: ArrayPlan, volume: VolumeSpec, current: str, size: int, notes: tuple[str, ...]
 ) -> None:
     live = plan.view.volumes[current]
-    key = f"volume:{volume.name}"
     pool = plan.view.pool_names.get(live.pool_id, live.pool_id)
     if pool != volume.pool or live.thin != volume.thin:
         plan.problem(
@@ -192,25 +191,16 @@ def _update_volume(
             "create a new volume (or a copy) instead",
         )
         return
-    if size == live.size:
-        return
-    shrink = size < live.size
-    action = plan.add(
-        "resize_volume",
+    plan.resize(
         "volume",
         volume.name,
-        "update",
-        {"volume": volume.name, "size": int(size)},
-        risk=Risk.DESTRUCTIVE if shrink else Risk.SAFE,
-        provides=(key,),
-        after=(key,),
-        depends_on=(f"volume:{current}",),
-        changes=(Change("size", str(live.size), str(size)),),
+        current,
+        live.size,
+        size,
+        protect=volume.protect,
+        allow_shrink=volume.allow_shrink,
         notes=notes,
     )
-    if shrink and (volume.protect or not volume.allow_shrink):
-        why = "it is protected" if volume.protect else "allow_shrink is not set"
-        plan.block(action.id, f"shrinking needs the manifest's consent: {why}")
 
 
 def _snapshots(plan: ArrayPlan, volume: VolumeSpec) -> None:

@@ -91,23 +91,15 @@ def _update(plan: ArrayPlan, fs: FileSystemSpec, live: Any, size: int) -> None:
             "moving file systems is not supported",
         )
         return
-    if size == live.size:
-        return
-    shrink = size < live.size
-    action = plan.add(
-        "resize_filesystem",
+    plan.resize(
         "filesystem",
         fs.name,
-        "update",
-        {"filesystem": fs.name, "size": int(size)},
-        risk=Risk.DESTRUCTIVE if shrink else Risk.SAFE,
-        provides=(f"filesystem:{fs.name}",),
-        depends_on=(f"filesystem:{fs.name}",),
-        changes=(Change("size", str(live.size), str(size)),),
+        fs.name,
+        live.size,
+        size,
+        protect=fs.protect,
+        allow_shrink=fs.allow_shrink,
     )
-    if shrink and (fs.protect or not fs.allow_shrink):
-        why = "it is protected" if fs.protect else "allow_shrink is not set"
-        plan.block(action.id, f"shrinking needs the manifest's consent: {why}")
 
 
 def _exports(plan: ArrayPlan, fs: FileSystemSpec, live_fs: Any) -> None:
