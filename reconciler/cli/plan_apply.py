@@ -158,13 +158,54 @@ def run_plan(args: argparse.Namespace) -> int:
     return EXIT_CHANGES if plan.has_changes else 0
 
 
-def _progress(action: Any, result: Any) -> None:
-    mark = {"done": "ok", "failed": "FAILED", "not attempted": "skipped"}[result.state]
-    detail = f": {result.message}" if result.message else ""
-    print(
-        f"  {mark:7} {action.symbol} {action.kind} {action.target} ({result.seconds:.2f}s){detail}",
-        file=sys.stderr,
-        flush=True,
+class _Progress:
+    """Apply progress: a rich progress bar on a terminal, one line per action otherwise."""
+
+    def __init__(self, total: int) -> None:
+        self.bar: Any = None
+        if sys.stderr.isatty() and total:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+            self.bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                console=Console(stderr=True),
+            )
+            self.task = self.bar.add_task("applying", total=total)
+            self.bar.start()
+
+    def __call__(self, event: str, action: Any, result: Any) -> None:
+        if event != "end":
+            if self.bar is not None:
+                self.bar.update(
+                    self.task, description=f"{action.symbol} {action.kind} {action.target}"
+                )
+            return
+        mark = {"done": "ok", "failed": "FAILED", "not attempted": "skipped"}[result.state]
+        detail = f": {result.message}" if result.message else ""
+        line = (
+            f"  {mark:7} {action.symbol} {action.kind} {action.target} "
+            f"({result.seconds:.2f}s){detail}"
+        )
+        if self.bar is None:
+            print(line, file=sys.stderr, flush=True)
+            return
+        self.bar.advance(self.task)
+        if result.state != "done":
+            self.bar.console.print(line, markup=False, highlight=False)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _options(args: argparse.Namespace, progress: _Progress) -> Any:
+    from storplan.apply import ApplyOptions
+
+    return ApplyOptions(
+        _consent(args), args.parallelism, args.timeout, args.lock_timeout, progress=progress
     )
 
 
@@ -180,20 +221,14 @@ def _confirm(args: argparse.Namespace, plan: Any) -> bool:
 
 
 def run_apply(args: argparse.Namespace) -> int:
-    from storplan.apply import ApplyOptions, apply_manifest, apply_saved_plan
+    from storplan.apply import apply_manifest, apply_saved_plan
     from storplan.statestore import StateStore
 
-    options = ApplyOptions(
-        _consent(args),
-        args.parallelism,
-        args.timeout,
-        args.lock_timeout,
-        progress=lambda event, a, r: _progress(a, r) if event == "end" else None,
-    )
     store = StateStore(args.state)
+    progress: _Progress | None = None
     try:
         if len(args.paths) == 1 and args.paths[0].endswith(".json"):
-            report = _apply_saved(args, store, options, apply_saved_plan)
+            report = _apply_saved(args, store, apply_saved_plan)
             if report is None:
                 return 1
         else:
@@ -204,13 +239,16 @@ def run_apply(args: argparse.Namespace) -> int:
                 return 0
             if not _confirm(args, preview):
                 return 1
-            report = apply_manifest(manifest, _connector(False), store, options)
+            progress = _Progress(len(preview.actions))
+            report = apply_manifest(manifest, _connector(False), store, _options(args, progress))
     finally:
+        if progress is not None:
+            progress.close()
         store.close()
     return _report(args, report)
 
 
-def _apply_saved(args: argparse.Namespace, store: Any, options: Any, apply_saved: Any) -> Any:
+def _apply_saved(args: argparse.Namespace, store: Any, apply_saved: Any) -> Any:
     from storplan.credentials import SecretSource, read_secret
     from storplan.plan import Plan
     from storplan.session import connect
@@ -234,7 +272,11 @@ def _apply_saved(args: argparse.Namespace, store: Any, options: Any, apply_saved
 
     if not _confirm(args, plan):
         return None
-    return apply_saved(plan, connect_record, store, options)
+    progress = _Progress(len(plan.actions))
+    try:
+        return apply_saved(plan, connect_record, store, _options(args, progress))
+    finally:
+        progress.close()
 
 
 def _report(args: argparse.Namespace, report: Any) -> int:

@@ -14,8 +14,27 @@ import yaml
 
 from .loader import API_VERSION, KIND
 from .spec import InitiatorSpec, Manifest, SecretRef
+from .yamlsource import resolve_plain
 
 __all__ = ["dump_manifest", "manifest_to_data"]
+
+
+# Keys written even when they hold their type's default (they are what identifies an object).
+_ALWAYS = ("name", "pool", "size", "path", "provider", "host")
+
+
+class _Dumper(yaml.SafeDumper):
+    """PyYAML's dumper, quoting every string storplan's reader would not read back as that
+    string (PyYAML decides by YAML 1.1 rules: it would write ``y``, ``08`` or ``1.5e3``
+    plain, and they would come back as a look-alike error or a number)."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = None if resolve_plain(value) == value and type(resolve_plain(value)) is str else "'"
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
 
 
 def _secret(ref: SecretRef) -> dict[str, Any]:
@@ -52,14 +71,7 @@ def _plain(spec: Any) -> Any:
         default = field.default
         if field.default_factory is not dataclasses.MISSING:
             default = field.default_factory()
-        if value == default and field.name not in (
-            "name",
-            "pool",
-            "size",
-            "path",
-            "provider",
-            "host",
-        ):
+        if value == default and (field.name not in _ALWAYS or value is None):
             continue
         data[field.name] = _plain(value)
     if "credentials" in data:
@@ -82,4 +94,7 @@ def manifest_to_data(manifest: Manifest) -> dict[str, Any]:
 
 def dump_manifest(manifest: Manifest) -> str:
     """The manifest as YAML text."""
-    return yaml.safe_dump(manifest_to_data(manifest), sort_keys=False, allow_unicode=True)
+    text: str = yaml.dump(
+        manifest_to_data(manifest), Dumper=_Dumper, sort_keys=False, allow_unicode=True
+    )
+    return text

@@ -202,9 +202,11 @@ def validate(
             documents += read_documents(file)
         except ManifestError as exc:
             diagnostics.items += exc.diagnostics
+    built_all = True  # every document got past the schema, so specs exist for everything
     for origin, doc in enumerate(documents):
         before = len(diagnostics.errors)
         if not _check_version(doc, diagnostics):
+            built_all = False
             continue
         apply_defaults(doc)
         check_schema(doc, diagnostics)
@@ -214,6 +216,8 @@ def validate(
             name = name or metadata.get("name", "")
             description = description or metadata.get("description", "")
             arrays += [(origin, a) for a in build_arrays(doc, diagnostics)]
+        else:
+            built_all = False
     if not documents and not diagnostics.errors:
         diagnostics.add(
             "manifest.empty",
@@ -222,10 +226,13 @@ def validate(
             "a manifest starts with apiVersion: storplan.io/v1",
         )
     manifest = Manifest(name or "storplan", tuple(_merge(arrays, diagnostics)), description)
-    if not diagnostics.errors:
+    if built_all:  # bad values (sizes, initiators) do not hide reference or name problems
         check_manifest(manifest, diagnostics)
     if not diagnostics.errors and not offline:
         check_providers(manifest, _provider_facts(manifest, diagnostics, connector), diagnostics)
+    # A mistake copied by an alias, a merge or defaults: is reported once, where it is written.
+    unique = {(d.code, d.mark, d.message): d for d in diagnostics.items}
+    diagnostics.items = list(unique.values())
     ordered = sorted(diagnostics.items, key=Diagnostic.sort_key)
     return Validation(None if diagnostics.errors else manifest, ordered)
 

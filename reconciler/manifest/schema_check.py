@@ -117,6 +117,13 @@ def is_schema_valid(data: Any) -> bool:
     return True
 
 
+def _yaml(value: Any) -> str:
+    """A value as it would be written in YAML (true, null, 'text')."""
+    if isinstance(value, str):
+        return repr(str(value))
+    return json.dumps(value)
+
+
 def _kind_of(value: Any) -> str:
     return _JSON_TYPES.get(type(value), type(value).__name__)
 
@@ -172,19 +179,18 @@ class _Reporter:
                 schema.get("description", ""),
             )
         elif kind in ("enum", "const"):
-            allowed = schema.get("enum") or [schema.get("const")]
-            close = difflib.get_close_matches(str(instance), [str(a) for a in allowed], 1)
-            hint = (
-                f"did you mean {close[0]!r}?"
-                if close
-                else f"choose one of: {', '.join(str(a) for a in allowed)}"
-            )
-            self.add("schema.value", f"{instance!r} is not allowed here", path, hint)
+            allowed = [_yaml(a) for a in (schema.get("enum") or [schema.get("const")])]
+            close = difflib.get_close_matches(_yaml(instance), allowed, 1)
+            hint = f"did you mean {close[0]}?" if close else f"choose one of: {', '.join(allowed)}"
+            self.add("schema.value", f"{_yaml(instance)} is not allowed here", path, hint)
         elif kind == "anyOf" and error.context:
             from jsonschema.exceptions import best_match
 
-            nested = best_match(error.context)
-            if isinstance(instance, dict) and nested.validator != "type":
+            # Explain the branch that matches the value's type (a mapping initiator's problem,
+            # not "a mapping is not text").
+            fitting = [e for e in error.context if e.validator != "type"]
+            nested = best_match(fitting or error.context)
+            if isinstance(instance, dict) and fitting:
                 self.report(nested)
             else:
                 self.add(
@@ -237,8 +243,25 @@ def check_schema(doc: Document, diagnostics: Diagnostics) -> None:
     if is_schema_valid(doc.data):
         return
     reporter = _Reporter(doc, diagnostics)
+    before = len(diagnostics.items)
     for error in _validator().iter_errors(doc.data):
         reporter.report(error)
+    if len(diagnostics.items) == before and not doc.ambiguous:
+        # The validators disagree (e.g. on how '$' treats a final newline): never accept
+        # silently what the fast one refused.
+        import fastjsonschema
+
+        try:
+            _fast_check()(doc.data)
+        except fastjsonschema.JsonSchemaValueException as exc:
+            steps = (exc.path or [])[1:]  # "data", then keys; list indexes come as text
+            where = tuple(int(p) if isinstance(p, str) and p.isdigit() else p for p in steps)
+            reporter.add(
+                "schema.invalid",
+                f"{exc.message}",
+                where,
+                exc.definition.get("description", "") if exc.definition else "",
+            )
 
 
 def check_ambiguous(doc: Document, diagnostics: Diagnostics) -> None:

@@ -33,6 +33,7 @@ __all__ = [
     "Document",
     "pointer",
     "read_documents",
+    "resolve_plain",
 ]
 
 MAX_BYTES = 16 << 20
@@ -49,9 +50,20 @@ _NULLS = {"", "~", "null", "Null", "NULL"}
 _TRUE = {"true", "True", "TRUE"}
 _FALSE = {"false", "False", "FALSE"}
 _YAML11_BOOLS = {"yes", "no", "on", "off", "y", "n"}
-_INT = re.compile(r"[-+]?(?:0|[1-9][0-9_]*)", re.ASCII)
-_LEADING_ZERO = re.compile(r"[-+]?0[0-9_]+", re.ASCII)
-_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9][0-9_]*\.[0-9_]*)(?:[eE][-+]?[0-9]+)?", re.ASCII)
+# The YAML 1.2 core schema (yaml.org/spec/1.2.2, 10.3.2) ...
+_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)", re.ASCII)
+_INT_OCT = re.compile(r"0o[0-7]+", re.ASCII)
+_INT_HEX = re.compile(r"0x[0-9a-fA-F]+", re.ASCII)
+_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?", re.ASCII)
+_INF = re.compile(r"[-+]?\.(?:inf|Inf|INF)", re.ASCII)
+_NAN = re.compile(r"\.(?:nan|NaN|NAN)", re.ASCII)
+# ... and the plain scalars YAML 1.1 reads as numbers where 1.2 does not, or differently:
+# 0755 (octal 493 in 1.1), 1_000 (1000), 1:20 (sexagesimal 80).
+_YAML11_NUMBER = re.compile(
+    r"[-+]?(?:0[0-9_]+|[0-9][0-9_]*_[0-9_]*|[0-9]+(?::[0-5]?[0-9])+)"
+    r"(?:\.[0-9_]*)?",
+    re.ASCII,
+)
 
 
 _IMPLICIT = "tag:storplan.io,2024:implicit"
@@ -184,24 +196,7 @@ class _Converter:
             return text  # fast path: most scalars are names
         if node.tag == _CORE + "str":
             return text  # an explicit !!str keeps its text
-        return self.resolve_plain(text)
-
-    @staticmethod
-    def resolve_plain(text: str) -> Any:
-        """YAML 1.2 core-schema resolution, with YAML 1.1 look-alikes kept as ambiguous."""
-        if text in _NULLS:
-            return None
-        if text in _TRUE:
-            return True
-        if text in _FALSE:
-            return False
-        if text.lower() in _YAML11_BOOLS or _LEADING_ZERO.fullmatch(text):
-            return AmbiguousScalar(text)
-        if _INT.fullmatch(text):
-            return int(text.replace("_", ""))
-        if _FLOAT.fullmatch(text):
-            return float(text.replace("_", ""))
-        return text
+        return resolve_plain(text)
 
     def mapping(
         self, node: yaml.MappingNode, path: Path, doc: Document, active: set[int]
@@ -251,8 +246,29 @@ class _Converter:
                     pointer(path),
                 )
                 continue
+            if id(source) in active:
+                raise _Abort(
+                    "yaml.recursive_alias",
+                    "a merge key (<<) refers to a mapping that contains it",
+                    self.mark(source),
+                    "remove the recursive anchor",
+                )
+            self.count += 1  # every merged mapping is a value read again (merge bombs)
+            if self.count > MAX_VALUES:
+                raise _Abort(
+                    "yaml.too_many_values",
+                    f"the document expands to more than {MAX_VALUES:,} values",
+                    self.mark(source),
+                    "YAML merge keys and aliases may be nested too "
+                    "deeply (a 'billion laughs' document); write the values out",
+                )
             scratch = Document(doc.file, None)
-            for key, value in self.mapping(source, path, scratch, active).items():
+            active.add(id(source))
+            try:
+                converted = self.mapping(source, path, scratch, active)
+            finally:
+                active.discard(id(source))
+            for key, value in converted.items():
                 if key not in merged:
                     merged[key] = value
                     doc.keys.setdefault(
@@ -262,6 +278,34 @@ class _Converter:
                         if where[: len(path) + 1] == (*path, key):
                             doc.values.setdefault(where, mark)
         return merged
+
+
+def resolve_plain(text: str) -> Any:
+    """YAML 1.2 core-schema resolution, with YAML 1.1 look-alikes kept as ambiguous."""
+    if text in _NULLS:
+        return None
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    if text.lower() in _YAML11_BOOLS or _YAML11_NUMBER.fullmatch(text):
+        return AmbiguousScalar(text)
+    if _INT.fullmatch(text):
+        return int(text)
+    if _INT_OCT.fullmatch(text):
+        return int(text[2:], 8)
+    if _INT_HEX.fullmatch(text):
+        return int(text[2:], 16)
+    if _FLOAT.fullmatch(text) or _INF.fullmatch(text) or _NAN.fullmatch(text):
+        return float(
+            text.replace(".inf", "inf")
+            .replace(".Inf", "inf")
+            .replace(".INF", "inf")
+            .replace(".nan", "nan")
+            .replace(".NaN", "nan")
+            .replace(".NAN", "nan")
+        )
+    return text
 
 
 class _Abort(Exception):
@@ -275,7 +319,8 @@ def _decode(data: bytes, file: str, diagnostics: Diagnostics) -> str | None:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        column = len(data[line_start : exc.start].decode("utf-8", "replace")) + 1
         diagnostics.add(
             "file.encoding",
             f"byte 0x{data[exc.start]:02x} is not valid UTF-8",
@@ -339,14 +384,35 @@ def read_documents(
         converter = _Converter(file, diagnostics)
         try:
             for root in yaml.compose_all(text, Loader=StrictLoader):
-                if root is not None:
-                    documents.append(converter.document(root))
+                if root is None or (
+                    isinstance(root, yaml.ScalarNode) and not root.value and not root.style
+                ):
+                    continue  # an empty document (a lone '---'): nothing to read
+                documents.append(converter.document(root))
         except _Abort as abort:
             diagnostics.add(abort.code, abort.message, abort.mark, abort.hint)
+        except yaml.reader.ReaderError as exc:
+            line = text.count("\n", 0, exc.position) + 1
+            column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+            code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+            diagnostics.add(
+                "yaml.syntax",
+                f"character U+{code:04X} may not appear in YAML",
+                Mark(file, line, column),
+                "remove the control character (or write it as an escape in a double-quoted string)",
+            )
         except yaml.MarkedYAMLError as exc:
             where = exc.problem_mark or exc.context_mark
             mark = Mark(file, where.line + 1, where.column + 1) if where else Mark(file)
-            problem = exc.problem or exc.context or "invalid YAML"
+            context = exc.context or ""
+            if (
+                context
+                and exc.context_mark is not None
+                and exc.problem_mark is not None
+                and exc.context_mark.line != exc.problem_mark.line
+            ):
+                context += f" at line {exc.context_mark.line + 1}"
+            problem = ", ".join(p for p in (context, exc.problem) if p) or "invalid YAML"
             diagnostics.add(
                 "yaml.syntax",
                 f"YAML syntax error: {problem}",

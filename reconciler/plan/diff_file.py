@@ -12,10 +12,9 @@ from typing import Any
 from ..manifest.spec import ArraySpec, ExportSpec, FileSystemSpec
 from .actions import Change, Risk
 from .builder import ArrayPlan
+from .fields import field_changes
 
 __all__ = ["diff_filesystems", "export_options"]
-
-_OPTIONS = ("clients", "access", "root_squash", "anon_uid", "anon_gid", "security")
 
 
 def export_options(export: ExportSpec) -> dict[str, Any]:
@@ -151,7 +150,5 @@ def _exports(plan: ArrayPlan, fs: FileSystemSpec, live_fs: Any) -> None:
                 risk=Risk.DISRUPTIVE,
                 provides=(key,),
                 depends_on=(key,),
-                changes=tuple(
-                    Change(k, have[k], options[k]) for k in _OPTIONS if have[k] != options[k]
-                ),
+                changes=field_changes(have, options),
             )
