@@ -13,8 +13,8 @@ from typing import Any
 import yaml
 
 from .loader import API_VERSION, KIND
+from .scalars import resolve_plain
 from .spec import InitiatorSpec, Manifest, SecretRef
-from .yamlsource import resolve_plain
 
 __all__ = ["dump_manifest", "manifest_to_data"]
 

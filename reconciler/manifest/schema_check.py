@@ -17,7 +17,8 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from .diagnostics import Diagnostics
-from .yamlsource import AmbiguousScalar, Document, Path, pointer
+from .scalars import AmbiguousScalar
+from .yamlsource import Document, Path, pointer
 
 # jsonschema is imported only to explain an invalid document: importing it costs more than
 # checking a valid 1,000-volume manifest.
@@ -188,7 +189,17 @@ class _Reporter:
 
             # Explain the branch that matches the value's type (a mapping initiator's problem,
             # not "a mapping is not text").
-            fitting = [e for e in error.context if e.validator != "type"]
+            branches = schema.get("anyOf", [])
+            wanted = "object" if isinstance(instance, dict) else None
+            fitting = [
+                e
+                for e in error.context
+                if e.relative_schema_path
+                and isinstance(e.relative_schema_path[0], int)
+                and e.relative_schema_path[0] < len(branches)
+                and branches[e.relative_schema_path[0]].get("type") == wanted
+                and len(e.relative_schema_path) > 1
+            ]
             nested = best_match(fitting or error.context)
             if isinstance(instance, dict) and fitting:
                 self.report(nested)

@@ -17,13 +17,13 @@ into plain data itself, instead of registering constructors, so that:
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
 from .diagnostics import Diagnostics, ManifestError, Mark
+from .scalars import AmbiguousScalar, resolve_plain
 
 __all__ = [
     "MAX_BYTES",
@@ -46,26 +46,6 @@ _BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _CORE = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = {_CORE + t for t in ("str", "int", "float", "bool", "null", "seq", "map", "merge")}
 _ALLOWED_TAGS.add("tag:storplan.io,2024:implicit")
-_NULLS = {"", "~", "null", "Null", "NULL"}
-_TRUE = {"true", "True", "TRUE"}
-_FALSE = {"false", "False", "FALSE"}
-_YAML11_BOOLS = {"yes", "no", "on", "off", "y", "n"}
-# The YAML 1.2 core schema (yaml.org/spec/1.2.2, 10.3.2) ...
-_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)", re.ASCII)
-_INT_OCT = re.compile(r"0o[0-7]+", re.ASCII)
-_INT_HEX = re.compile(r"0x[0-9a-fA-F]+", re.ASCII)
-_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?", re.ASCII)
-_INF = re.compile(r"[-+]?\.(?:inf|Inf|INF)", re.ASCII)
-_NAN = re.compile(r"\.(?:nan|NaN|NAN)", re.ASCII)
-# ... and the plain scalars YAML 1.1 reads as numbers where 1.2 does not, or differently:
-# 0755 (octal 493 in 1.1), 1_000 (1000), 1:20 (sexagesimal 80).
-_YAML11_NUMBER = re.compile(
-    r"[-+]?(?:0[0-9_]+|[0-9][0-9_]*_[0-9_]*|[0-9]+(?::[0-5]?[0-9])+)"
-    r"(?:\.[0-9_]*)?",
-    re.ASCII,
-)
-
-
 _IMPLICIT = "tag:storplan.io,2024:implicit"
 
 
@@ -83,12 +63,6 @@ class StrictLoader(_BASE):  # type: ignore[misc, valid-type]
                 return "tag:yaml.org,2002:merge" if value == "<<" else _IMPLICIT
             return _CORE + "str"
         return _CORE + ("seq" if kind is yaml.SequenceNode else "map")
-
-
-class AmbiguousScalar(str):
-    """A plain scalar YAML 1.1 reads differently from YAML 1.2 (``no``, ``on``, ``0755``)."""
-
-    __slots__ = ()
 
 
 def pointer(path: Path) -> str:
@@ -278,34 +252,6 @@ class _Converter:
                         if where[: len(path) + 1] == (*path, key):
                             doc.values.setdefault(where, mark)
         return merged
-
-
-def resolve_plain(text: str) -> Any:
-    """YAML 1.2 core-schema resolution, with YAML 1.1 look-alikes kept as ambiguous."""
-    if text in _NULLS:
-        return None
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    if text.lower() in _YAML11_BOOLS or _YAML11_NUMBER.fullmatch(text):
-        return AmbiguousScalar(text)
-    if _INT.fullmatch(text):
-        return int(text)
-    if _INT_OCT.fullmatch(text):
-        return int(text[2:], 8)
-    if _INT_HEX.fullmatch(text):
-        return int(text[2:], 16)
-    if _FLOAT.fullmatch(text) or _INF.fullmatch(text) or _NAN.fullmatch(text):
-        return float(
-            text.replace(".inf", "inf")
-            .replace(".Inf", "inf")
-            .replace(".INF", "inf")
-            .replace(".nan", "nan")
-            .replace(".NaN", "nan")
-            .replace(".NAN", "nan")
-        )
-    return text
 
 
 class _Abort(Exception):
