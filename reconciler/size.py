@@ -89,6 +89,10 @@ class Size(int):
                 f"{text!r} has an unknown unit {match.group(2)!r}",
                 hint="use B, KiB, MiB, GiB, TiB, PiB (binary) or kB, MB, GB, TB, PB (decimal)",
             )
+        if len(number) > 40:  # far beyond any real size; int() would even refuse 4300 digits
+            raise InvalidArgument(
+                f"{text[:20]!r}... has too many digits to be a size", hint=f"write {_EXPECTED}"
+            )
         whole, _, fraction = number.partition(".")
         # Exact integer arithmetic: no float or decimal-context rounding, ever.
         scaled = int(fraction or "0") * factor

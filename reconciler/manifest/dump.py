@@ -31,6 +31,8 @@ class _Dumper(yaml.SafeDumper):
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     style = None if resolve_plain(value) == value and type(resolve_plain(value)) is str else "'"
+    if any(c in value for c in "\x85\u2028\u2029"):
+        style = '"'  # single-quoted YAML folds these line breaks into spaces
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 

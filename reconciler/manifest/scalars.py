@@ -40,6 +40,9 @@ class AmbiguousScalar(str):
     __slots__ = ()
 
 
+_MAX_DIGITS = 4000  # below sys.get_int_max_str_digits() (4300 by default)
+
+
 def resolve_plain(text: str) -> Any:
     """YAML 1.2 core-schema resolution, with YAML 1.1 look-alikes kept as ambiguous."""
     if text in _NULLS:
@@ -50,6 +53,8 @@ def resolve_plain(text: str) -> Any:
         return False
     if text.lower() in _YAML11_BOOLS or _YAML11_NUMBER.fullmatch(text):
         return AmbiguousScalar(text)
+    if len(text) > _MAX_DIGITS:
+        return text  # Python refuses to convert such numbers; the schema will say "not text"
     if _INT.fullmatch(text):
         return int(text)
     if _INT_OCT.fullmatch(text):

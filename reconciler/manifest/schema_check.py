@@ -185,7 +185,6 @@ class _Reporter:
             hint = f"did you mean {close[0]}?" if close else f"choose one of: {', '.join(allowed)}"
             self.add("schema.value", f"{_yaml(instance)} is not allowed here", path, hint)
         elif kind == "anyOf" and error.context:
-            from jsonschema.exceptions import best_match
 
             # Explain the branch that matches the value's type (a mapping initiator's problem,
             # not "a mapping is not text").
@@ -200,9 +199,9 @@ class _Reporter:
                 and branches[e.relative_schema_path[0]].get("type") == wanted
                 and len(e.relative_schema_path) > 1
             ]
-            nested = best_match(fitting or error.context)
             if isinstance(instance, dict) and fitting:
-                self.report(nested)
+                for nested in fitting:  # every problem inside the mapping, not just one
+                    self.report(nested)
             else:
                 self.add(
                     "schema.type",

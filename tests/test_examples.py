@@ -1,0 +1,177 @@
+"""Every example in ``examples/`` validates, offline and against a real simulator.
+
+Real: the example files themselves, the real CLI entry point (``storplan.cli.main``), and for
+the online checks the real ``sim://`` provider on SQLite files in ``tmp_path`` (each example is
+copied there with its ``provider: sim://...`` URIs pointed at a fresh file; nothing else
+changes), so capabilities and limits come from the provider itself.  The online invalid
+manifests at the end reach the codes only a provider can produce.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from storplan.cli import main
+from storplan.manifest import validate
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = sorted(p for p in (ROOT / "examples").iterdir() if p.suffix == ".yaml" or p.is_dir())
+SIM_URI = re.compile(r"^(\s*provider:\s*)sim://\S*", re.MULTILINE)
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def localize(example: Path, target: Path) -> list[Path]:
+    """Copy ``example`` (file or tree) into ``target`` with every sim:// URI pointing at a new
+    SQLite file there; returns the database files the URIs name."""
+    databases: list[Path] = []
+
+    def rewrite(source: Path, destination: Path) -> None:
+        def point(match: re.Match[str]) -> str:
+            stem = Path(match.group(0).split("://", 1)[1]).stem or source.stem
+            database = target / f"{stem}.db"
+            databases.append(database)
+            return f"{match.group(1)}sim://{database}"
+
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        destination.write_text(SIM_URI.sub(point, source.read_text()))
+
+    if example.is_dir():
+        for source in sorted(example.rglob("*")):
+            if source.is_file():
+                destination = target / example.name / source.relative_to(example)
+                if source.suffix == ".yaml":
+                    rewrite(source, destination)
+                else:
+                    destination.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy(source, destination)
+    else:
+        rewrite(example, target / example.name)
+    return databases
+
+
+def test_there_are_examples_of_every_kind() -> None:
+    names = {p.name for p in EXAMPLES}
+    assert {"quickstart.yaml", "database-hosts.yaml", "nfs-fileserver.yaml", "gitops"} <= names
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[p.name for p in EXAMPLES])
+def test_example_validates_offline(example: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "validate", "--offline", str(example))
+    assert (code, err) == (0, "")
+    assert out.startswith("valid: ") and "warning" not in out
+    code, out, _ = run(capsys, "validate", "--offline", "-o", "json", str(example))
+    assert code == 0 and json.loads(out) == {"valid": True, "diagnostics": []}
+
+
+@pytest.mark.online
+@pytest.mark.parametrize("example", EXAMPLES, ids=[p.name for p in EXAMPLES])
+def test_example_validates_against_the_simulator(
+    example: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    databases = localize(example, tmp_path)
+    assert databases, "every example names a sim:// provider"
+    copy = tmp_path / example.name
+    code, out, err = run(capsys, "validate", "-o", "json", str(copy))
+    assert (code, json.loads(out), err) == (0, {"valid": True, "diagnostics": []}, "")
+    for database in databases:
+        assert database.is_file()  # the provider was really opened to ask for its limits
+    offline = validate([example], offline=True).manifest
+    online = validate([copy]).manifest
+    assert offline is not None and online is not None
+    assert [a.name for a in online.arrays] == [a.name for a in offline.arrays]
+    assert [a.volumes for a in online.arrays] == [a.volumes for a in offline.arrays]
+
+
+def test_gitops_merges_across_files() -> None:
+    manifest = validate([ROOT / "examples" / "gitops"], offline=True).manifest
+    assert manifest is not None and manifest.name == "prod-east"
+    east1 = manifest.array("east1")
+    assert east1.provider == "sim:///var/lib/storplan/prod-east-array1.db"
+    assert [h.name for h in east1.hosts] == ["web01", "web02"]
+    assert [(v.name, str(v.size), v.pool) for v in east1.volumes] == [
+        ("web01-root", "50GiB", "ssd"),
+        ("web02-root", "50GiB", "ssd"),
+        ("web-shared", "200GiB", "ssd"),
+    ]
+
+
+# ------------------------------------------------------------------ codes only a provider gives
+
+ONLINE = """\
+apiVersion: storplan.io/v1
+kind: StorageState
+arrays:
+  - name: a1
+    provider: {uri}
+    pools: [{{name: ssd}}]
+    hosts: [{{name: h1, initiators: [iqn.2024-01.com.example:h1]}}]
+    volumes:
+      - {{name: bad name, pool: ssd, size: 1GiB}}
+      - {{name: tiny, pool: ssd, size: 512KiB}}
+      - {{name: odd, pool: ssd, size: 1536KiB}}
+      - {{name: huge, pool: ssd, size: 300TiB}}
+      - {{name: far, pool: ssd, size: 1GiB, mappings: [{{host: h1, lun: 5000}}]}}
+"""
+
+
+def at(text: str, line: int, needle: str) -> tuple[int, int]:
+    """The 1-based (line, column) of ``needle`` on line ``line`` of ``text``."""
+    return line, text.splitlines()[line - 1].index(needle) + 1
+
+
+@pytest.mark.online
+def test_provider_limits_are_checked(tmp_path: Path) -> None:
+    path = tmp_path / "limits.yaml"
+    text = ONLINE.format(uri=f"sim://{tmp_path}/limits.db")
+    path.write_text(text)
+    assert validate([path], offline=True).ok  # nothing here is wrong without a provider
+    found = [
+        (d.code, (d.mark.line, d.mark.column), d.severity) for d in validate([path]).diagnostics
+    ]
+    assert found == [
+        ("name.invalid", at(text, 9, "bad name"), "error"),
+        ("value.size_range", at(text, 10, "512KiB"), "error"),
+        ("value.size_alignment", at(text, 11, "1536KiB"), "warning"),
+        ("value.size_range", at(text, 12, "300TiB"), "error"),
+        ("mapping.lun_range", at(text, 13, "5000"), "error"),
+    ]
+    messages = [d.message for d in validate([path]).diagnostics]
+    assert "volume name 'bad name' is not allowed by this provider" in messages[0]
+    assert "1536KiB will be rounded up to 2MiB" in messages[2]
+    assert "LUN 5000 is above this provider's maximum 4095" in messages[4]
+
+
+@pytest.mark.online
+def test_alignment_warning_alone_keeps_the_manifest_valid(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "warn.yaml"
+    lines = ONLINE.format(uri=f"sim://{tmp_path}/warn.db").splitlines()
+    text = "\n".join([*lines[:8], lines[10]]) + "\n"
+    path.write_text(text)
+    code, out, err = run(capsys, "validate", str(path))
+    assert code == 0 and err == ""
+    line, column = at(text, 9, "1536KiB")
+    assert f"{path}:{line}:{column}: warning: 1536KiB will be rounded up to 2MiB" in out
+    assert out.rstrip().endswith("1 warning(s)")
+
+
+@pytest.mark.online
+def test_unreachable_provider_is_a_diagnostic(tmp_path: Path) -> None:
+    path = tmp_path / "unreachable.yaml"
+    path.write_text(ONLINE.format(uri=f"sim://{tmp_path}/x.db?no_such_option=1"))
+    (found,) = validate([path]).diagnostics
+    assert (found.code, found.mark.line, found.mark.column) == ("provider.unreachable", 5, 15)
+    assert "no_such_option" in found.message
+    assert "cannot ask array 'a1' for its capabilities" in found.message
+    assert "--offline" in found.hint
+    assert validate([path], offline=True).ok
