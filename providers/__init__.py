@@ -18,6 +18,9 @@ Rules of the contract (checked by the conformance kit, ``storplan.conformance``)
 * The core (:class:`~storplan.session.Session`) checks declared capabilities and limits before
   calling an operation; a provider may still refuse with :class:`~storplan.errors.Unsupported`.
 * Errors are :class:`~storplan.errors.StorplanError` subclasses and never contain secrets.
+* One provider instance may be called from several threads at once (``apply`` runs independent
+  actions in parallel): a provider whose client library is not thread-safe serializes its calls
+  itself, and makes operations on one object (e.g. a host's masking view) wait for each other.
 """
 
 from __future__ import annotations

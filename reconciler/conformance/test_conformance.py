@@ -201,7 +201,8 @@ def test_create_volume_is_idempotent_by_name(
     array: Session, pool: Pool, new_volume: Factory, unit: int, caps: Capabilities
 ) -> None:
     volume = new_volume(4 * unit)
-    assert array.create_volume(pool, volume.name, 4 * unit, thin=volume.thin).result == volume
+    again = array.create_volume(pool, volume.name, 4 * unit, thin=volume.thin).result
+    assert spec_of(again) == spec_of(volume)  # status (used space) may move on a real array
     before = spec_view(array.observe())
     with pytest.raises(AlreadyExists):
         array.create_volume(pool, volume.name, 8 * unit, thin=volume.thin)
