@@ -51,6 +51,15 @@ class ProviderURI:
         """The provider key the URI selects (the scheme before any ``+transport``)."""
         return self.scheme
 
+    @property
+    def identity(self) -> str:
+        """The array this URI reaches, without options: what locks and ownership are keyed
+        by (``sim:///a.db`` and ``sim:///a.db?latency=*:0`` are the same array)."""
+        scheme = f"{self.scheme}+{self.transport}" if self.transport else self.scheme
+        netloc = (f"{self.user}@" if self.user else "") + self.host
+        netloc += f":{self.port}" if self.port is not None else ""
+        return f"{scheme}://{netloc}{self.path}"
+
     def __str__(self) -> str:
         scheme = f"{self.scheme}+{self.transport}" if self.transport else self.scheme
         netloc = f"{self.user}@" if self.user else ""

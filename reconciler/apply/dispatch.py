@@ -212,5 +212,10 @@ def dispatch(
     if action.operation == "rename_volume":
         resolver.learn("volume", action.params["volume"], None)
     if action.operation == "create_replica" and job.result is not None:
-        resolver.refresh()  # the replica's target volume is new
+        # The replica's target is a new volume: learn just it (a full refresh could forget
+        # what concurrent actions learned meanwhile).
+        target = job.result.target_volume_id
+        for volume in session.observe({Kind.VOLUMES}).volumes:
+            if volume.id == target:
+                resolver.learn("volume", action.params["replica"], volume)
     return job

@@ -122,6 +122,8 @@ class Executor:
                 return
             results[action_id] = StepResult(action_id, NOT_ATTEMPTED, f"{cause} did not succeed")
             self.store.journal(self.apply_id, action_id, NOT_ATTEMPTED, results[action_id].message)
+            if self.progress:
+                self.progress("end", by_id[action_id], results[action_id])
             for dependent in dependents.get(action_id, ()):
                 skip(dependent, cause)
 

@@ -32,7 +32,14 @@ if TYPE_CHECKING:
     from ..session import Session
     from ..statestore import StateStore
 
-__all__ = ["ApplyOptions", "ApplyRefused", "ApplyReport", "apply_manifest", "apply_saved_plan"]
+__all__ = [
+    "ApplyOptions",
+    "ApplyRefused",
+    "ApplyReport",
+    "apply_manifest",
+    "apply_saved_plan",
+    "record_protection",
+]
 
 Connect = Callable[[str, dict[str, Any] | None], "Session"]
 
@@ -76,7 +83,7 @@ def owned_lookup(store: StateStore) -> Callable[[str], dict[str, Ownership]]:
 def _locked(store: StateStore, uris: list[str], timeout: float) -> Iterator[None]:
     taken: list[str] = []
     try:
-        for uri in sorted({str(parse_uri(u)) for u in uris}):  # fixed order: no deadlock
+        for uri in sorted({parse_uri(u).identity for u in uris}):  # fixed order: no deadlock
             taken.append(store.acquire(uri, timeout))
         yield
     finally:
@@ -108,8 +115,15 @@ def _execute(
                 progress=options.progress,
             )
             results += executor.run(actions)
-        store.set_protected(key, record.protected)
+    record_protection(plan, store)
     return results
+
+
+def record_protection(plan: Plan, store: StateStore) -> None:
+    """Make the state store's protect flags match what the plan's manifest protects (also
+    when nothing else changes: protecting an object must not wait for another change)."""
+    for record in plan.arrays:
+        store.set_protected(array_key(record.provider, record.system_id), record.protected)
 
 
 def _refuse_blocked(plan: Plan) -> None:

@@ -222,6 +222,7 @@ def _confirm(args: argparse.Namespace, plan: Any) -> bool:
 
 def run_apply(args: argparse.Namespace) -> int:
     from storplan.apply import apply_manifest, apply_saved_plan
+    from storplan.apply.run import record_protection
     from storplan.statestore import StateStore
 
     store = StateStore(args.state)
@@ -236,6 +237,7 @@ def run_apply(args: argparse.Namespace) -> int:
             if args.output == "text":
                 _print_plan(preview)
             if not preview.has_changes:
+                record_protection(preview, store)
                 return 0
             if not _confirm(args, preview):
                 return 1

@@ -185,7 +185,6 @@ class _Reporter:
             hint = f"did you mean {close[0]}?" if close else f"choose one of: {', '.join(allowed)}"
             self.add("schema.value", f"{_yaml(instance)} is not allowed here", path, hint)
         elif kind == "anyOf" and error.context:
-
             # Explain the branch that matches the value's type (a mapping initiator's problem,
             # not "a mapping is not text").
             branches = schema.get("anyOf", [])

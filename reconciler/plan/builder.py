@@ -78,7 +78,7 @@ class ArrayPlan:
         ``after``: keys whose creating/changing actions must succeed first.
         ``before_removal``: keys whose *removal* must happen first (unmap before delete).
         """
-        action_id = f"{self.name}/{kind}/{target}/{verb}"
+        action_id = f"{self.name}/{kind}/{target}/{operation}"
         requires = [a for key in after for a in self._providers.get(key, ())]
         requires += [a for key in before_removal for a in self._removers.get(key, ())]
         action = Action(

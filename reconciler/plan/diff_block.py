@@ -65,48 +65,14 @@ def _chap_actions(plan: ArrayPlan, host: HostSpec, live_users: dict[str, str | N
 
 
 def diff_hosts(plan: ArrayPlan, array: ArraySpec) -> None:
+    """Removals first, for every host, so an initiator moving between hosts is released
+    before it is claimed, whatever the order of the hosts in the manifest."""
     for host in array.hosts:
-        key = f"host:{host.name}"
         live = plan.view.hosts.get(host.name)
-        wanted = {i.id for i in host.initiators}
         if live is None:
-            if any(old in plan.view.hosts for old in host.previous_names):
-                plan.problem(
-                    f"host {host.name!r} exists under a previous name, and hosts "
-                    "cannot be renamed through the provider contract",
-                    "rename it on the array, or use its current name",
-                )
-                continue
-            plan.add(
-                "create_access_group",
-                "host",
-                host.name,
-                "create",
-                {"host": host.name, "initiators": sorted(wanted)},
-                provides=(key, *(f"initiator:{i}" for i in wanted)),
-                depends_on=(key,),
-                changes=(Change("initiators", None, sorted(wanted)),),
-            )
-            _chap_actions(plan, host, {})
             continue
-        have = {i.id for i in live.initiators}
-        for initiator in sorted(wanted - have):
-            owner = plan.view.initiator_owner.get(initiator)
-            after: tuple[str, ...] = ()
-            if owner is not None and owner != host.name:
-                after = (f"initiator-release:{initiator}",)
-            plan.add(
-                "add_initiator",
-                "initiator",
-                f"{host.name}/{initiator}",
-                "create",
-                {"host": host.name, "initiator": initiator},
-                provides=(f"initiator:{initiator}",),
-                before_removal=after,
-                depends_on=(key,),
-                changes=(Change("initiators", None, initiator),),
-            )
-        for initiator in sorted(have - wanted):
+        wanted = {i.id for i in host.initiators}
+        for initiator in sorted({i.id for i in live.initiators} - wanted):
             plan.add(
                 "remove_initiator",
                 "initiator",
@@ -115,10 +81,60 @@ def diff_hosts(plan: ArrayPlan, array: ArraySpec) -> None:
                 {"host": host.name, "initiator": initiator},
                 risk=Risk.DISRUPTIVE,
                 provides=(f"initiator-release:{initiator}",),
-                depends_on=(key,),
+                depends_on=(f"host:{host.name}",),
                 changes=(Change("initiators", initiator, None),),
             )
-        _chap_actions(plan, host, {i.id: i.chap_user for i in live.initiators})
+    for host in array.hosts:
+        _claim_host(plan, host)
+
+
+def _released(plan: ArrayPlan, host: str, initiators: set[str]) -> tuple[str, ...]:
+    """Release keys of the initiators another host holds now."""
+    return tuple(
+        f"initiator-release:{i}"
+        for i in sorted(initiators)
+        if plan.view.initiator_owner.get(i, host) != host
+    )
+
+
+def _claim_host(plan: ArrayPlan, host: HostSpec) -> None:
+    key = f"host:{host.name}"
+    live = plan.view.hosts.get(host.name)
+    wanted = {i.id for i in host.initiators}
+    if live is None:
+        if any(old in plan.view.hosts for old in host.previous_names):
+            plan.problem(
+                f"host {host.name!r} exists under a previous name, and hosts cannot "
+                "be renamed through the provider contract",
+                "rename it on the array, or use its current name",
+            )
+            return
+        plan.add(
+            "create_access_group",
+            "host",
+            host.name,
+            "create",
+            {"host": host.name, "initiators": sorted(wanted)},
+            provides=(key, *(f"initiator:{i}" for i in wanted)),
+            before_removal=_released(plan, host.name, wanted),
+            depends_on=(key,),
+            changes=(Change("initiators", None, sorted(wanted)),),
+        )
+        _chap_actions(plan, host, {})
+        return
+    for initiator in sorted(wanted - {i.id for i in live.initiators}):
+        plan.add(
+            "add_initiator",
+            "initiator",
+            f"{host.name}/{initiator}",
+            "create",
+            {"host": host.name, "initiator": initiator},
+            provides=(f"initiator:{initiator}",),
+            before_removal=_released(plan, host.name, {initiator}),
+            depends_on=(key,),
+            changes=(Change("initiators", None, initiator),),
+        )
+    _chap_actions(plan, host, {i.id: i.chap_user for i in live.initiators})
 
 
 def _rename(plan: ArrayPlan, volume: VolumeSpec) -> str | None:
@@ -173,8 +189,8 @@ def diff_volumes(plan: ArrayPlan, array: ArraySpec) -> None:
             )
         else:
             _update_volume(plan, volume, current, size, notes)
-        _snapshots(plan, volume)
-        _replicas(plan, volume)
+        _snapshots(plan, volume, current or volume.name)
+        _replicas(plan, volume, current or volume.name)
 
 
 def _update_volume(
@@ -203,9 +219,9 @@ def _update_volume(
     )
 
 
-def _snapshots(plan: ArrayPlan, volume: VolumeSpec) -> None:
+def _snapshots(plan: ArrayPlan, volume: VolumeSpec, live_name: str) -> None:
     for snapshot in volume.snapshots:
-        if (volume.name, snapshot.name) in plan.view.snapshots:
+        if (live_name, snapshot.name) in plan.view.snapshots:  # a renamed volume keeps them
             continue
         key = f"snapshot:{volume.name}/{snapshot.name}"
         plan.add(
@@ -220,13 +236,13 @@ def _snapshots(plan: ArrayPlan, volume: VolumeSpec) -> None:
         )
 
 
-def _replicas(plan: ArrayPlan, volume: VolumeSpec) -> None:
+def _replicas(plan: ArrayPlan, volume: VolumeSpec, live_name: str) -> None:
     for replica in volume.replicas:
         key = f"volume:{replica.name}"
         existing = plan.view.replicas.get(replica.name)
         if replica.name in plan.view.volumes:
             source = plan.view.volume_names.get(existing.source_volume_id) if existing else None
-            if existing is None or source != volume.name or existing.kind != replica.kind:
+            if existing is None or source != live_name or existing.kind != replica.kind:
                 plan.problem(
                     f"volume {replica.name!r} exists but is not a {replica.kind} of "
                     f"{volume.name!r}",
@@ -279,7 +295,9 @@ def diff_mappings(plan: ArrayPlan, array: ArraySpec) -> None:
             changes=(Change("lun", mapping.lun, None),),
         )
     live_name = {new: old for old, new in renamed.items() if old in plan.view.volumes}
-    for (volume, host), lun in sorted(wanted.items(), key=lambda item: item[0]):
+    # Explicit LUNs first: a mapping whose LUN the array picks must not take one the manifest
+    # gives to another volume of the same host.
+    for (volume, host), lun in sorted(wanted.items(), key=lambda i: (i[1] is None, i[0])):
         live = plan.view.mappings.get((live_name.get(volume, volume), host))
         if live is not None and (lun is None or lun == live.lun):
             continue
@@ -289,8 +307,12 @@ def diff_mappings(plan: ArrayPlan, array: ArraySpec) -> None:
             f"{volume}@{host}",
             "create",
             {"volume": volume, "host": host, "lun": lun},
-            provides=(f"mapping:{volume}@{host}",),
-            after=(f"volume:{volume}", f"host:{host}"),
+            provides=(f"mapping:{volume}@{host}", f"lun-fixed:{host}"),
+            after=(
+                f"volume:{volume}",
+                f"host:{host}",
+                *((f"lun-fixed:{host}",) if lun is None else ()),
+            ),
             before_removal=(
                 f"mapping:{volume}@{host}",
                 *((f"lun:{host}/{lun}",) if lun is not None else ()),

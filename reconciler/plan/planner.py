@@ -72,8 +72,10 @@ class ReadOnlyProvider:
 
 
 def array_key(provider_uri: str, system_id: str) -> str:
-    """The identity of one managed system, independent of manifest naming."""
-    return f"{provider_uri}#{system_id}"
+    """The identity of one managed system, independent of manifest naming and URI options."""
+    from ..uri import parse_uri
+
+    return f"{parse_uri(provider_uri).identity}#{system_id}"
 
 
 def protected_keys(array: ArraySpec) -> tuple[str, ...]:

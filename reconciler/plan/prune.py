@@ -23,7 +23,8 @@ def _declared(array: ArraySpec) -> set[str]:
         keys.add(f"volume:{v.name}")
         keys |= {f"volume:{old}" for old in v.previous_names}
         keys |= {f"volume:{r.name}" for r in v.replicas}
-        keys |= {f"snapshot:{v.name}/{s.name}" for s in v.snapshots}
+        for name in (v.name, *v.previous_names):  # a renamed volume keeps its snapshots
+            keys |= {f"snapshot:{name}/{s.name}" for s in v.snapshots}
     for f in array.filesystems:
         keys.add(f"filesystem:{f.name}")
         keys |= {f"fs_snapshot:{f.name}/{s.name}" for s in f.snapshots}
