@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import socket
-import sqlite3
 import threading
 import time
 import uuid
@@ -26,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import NotFound, StorplanError
+from .sqlitefile import open_shared
 
 __all__ = ["LockHeld", "StateStore", "default_state_path"]
 
@@ -86,11 +86,7 @@ class StateStore:
         directory = os.path.dirname(self.path)
         if directory:
             os.makedirs(directory, mode=0o700, exist_ok=True)
-        self.conn = sqlite3.connect(
-            self.path, timeout=30.0, isolation_level=None, check_same_thread=False
-        )
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn = open_shared(self.path)
         for statement in _SCHEMA:
             self.conn.execute(statement)
         # One connection serves every thread of an apply; transactions must not interleave.

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from storplan.errors import InvalidArgument, NotFound, PermissionDenied
+from storplan.sqlitefile import open_shared
 
 __all__ = ["FORMAT", "Store", "Tx", "format_id", "parse_id"]
 
@@ -144,11 +145,7 @@ class Store:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             try:
-                conn = sqlite3.connect(
-                    self.path, timeout=30.0, isolation_level=None, check_same_thread=False
-                )
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA synchronous=NORMAL")
+                conn = open_shared(self.path)
             except sqlite3.OperationalError as exc:
                 raise PermissionDenied(
                     f"cannot open simulator file {self.path}: {exc}",
