@@ -14,10 +14,30 @@ if TYPE_CHECKING:
     from storplan.model import Job
     from storplan.session import Session, WaitOptions
 
-__all__ = ["Action", "arg", "subcommand"]
+__all__ = ["Action", "arg", "kind", "refuse_unconsented_shrink", "subcommand"]
 
 Action = Callable[["Session", argparse.Namespace, "WaitOptions"], "Job[Any]"]
 Warning_ = Callable[[argparse.Namespace], str]
+
+
+def kind(name: str) -> Any:
+    """``storplan.model.Kind(name)``, imported on use (command modules load at start-up)."""
+    from storplan.model import Kind
+
+    return Kind(name)
+
+
+def refuse_unconsented_shrink(obj: Any, label: str, size: str, allowed: bool) -> None:
+    """The CLI's shrink rule for volumes and file systems: only with ``--allow-shrink``."""
+    from storplan.errors import PermissionDenied
+    from storplan.size import Size
+
+    if Size.of(size) < obj.size and not allowed:
+        raise PermissionDenied(
+            f"refusing to shrink {label} {obj.name!r} from {obj.size} to {Size.of(size)}: "
+            "data beyond the new end is lost",
+            hint="add --allow-shrink if that is intended",
+        )
 
 
 def arg(*flags: str, **options: Any) -> tuple[tuple[str, ...], dict[str, Any]]:

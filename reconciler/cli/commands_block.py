@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .actions import arg, subcommand
+from .actions import arg, refuse_unconsented_shrink, subcommand
+from .actions import kind as _kind
 from .common import pick_system
 
 __all__ = ["register"]
@@ -13,24 +14,9 @@ __all__ = ["register"]
 _SYSTEM = arg("--system", help="system id or name (needed when the array has several)")
 
 
-def _kind(name: str) -> Any:
-    from storplan.model import Kind
-
-    return Kind(name)
-
-
 def _resize(session: Any, args: argparse.Namespace, options: Any) -> Any:
-    from storplan.errors import PermissionDenied
-    from storplan.size import Size
-
     volume = session.get(_kind("volumes"), args.volume)
-    if Size.of(args.size) < volume.size and not args.allow_shrink:
-        raise PermissionDenied(
-            f"refusing to shrink volume {volume.name!r} from "
-            f"{volume.size} to {Size.of(args.size)}: data beyond the new "
-            "end is lost",
-            hint="add --allow-shrink if that is intended",
-        )
+    refuse_unconsented_shrink(volume, "volume", args.size, args.allow_shrink)
     return session.resize_volume(volume, args.size, **options)
 
 

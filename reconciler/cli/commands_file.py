@@ -5,17 +5,12 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .actions import arg, subcommand
+from .actions import arg, refuse_unconsented_shrink, subcommand
+from .actions import kind as _kind
 from .common import add_output_options, open_session
 from .render import emit_one
 
 __all__ = ["register"]
-
-
-def _kind(name: str) -> Any:
-    from storplan.model import Kind
-
-    return Kind(name)
 
 
 def _export_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -45,15 +40,8 @@ _EXPORT_ARGS = (
 
 
 def _resize_fs(session: Any, args: argparse.Namespace, options: Any) -> Any:
-    from storplan.errors import PermissionDenied
-    from storplan.size import Size
-
     fs = session.get(_kind("filesystems"), args.filesystem)
-    if Size.of(args.size) < fs.size and not args.allow_shrink:
-        raise PermissionDenied(
-            f"refusing to shrink file system {fs.name!r}",
-            hint="add --allow-shrink if that is intended",
-        )
+    refuse_unconsented_shrink(fs, "file system", args.size, args.allow_shrink)
     return session.resize_filesystem(fs, args.size, **options)
 
 
