@@ -68,6 +68,20 @@ class AlreadyExists(StorplanError):
 
     code = "already_exists"
 
+    @classmethod
+    def conflict(
+        cls, kind: str, name: str, differences: dict[str, tuple[object, object]]
+    ) -> AlreadyExists:
+        """The error for "exists with a different specification": ``differences`` maps each
+        field that differs to (what the array has, what was requested)."""
+        detail = ", ".join(
+            f"{field} is {have} (requested {want})" for field, (have, want) in differences.items()
+        )
+        return cls(
+            f"{kind} {name!r} already exists with a different specification: {detail}",
+            hint="choose another name or change the existing object",
+        )
+
 
 class Busy(StorplanError):
     """The object is in use (e.g. a mapped volume cannot be deleted)."""

@@ -125,6 +125,7 @@ class BlockOperations(SessionBase):
         """Create a host/access group with a set of initiators; idempotent by name."""
         self.limits.check_name("access group", name)
         parsed = sorted({_initiator(i) for i in initiators})
+        self.limits.check_initiator_count(name, len(parsed))
         needs = [Capability.ACCESS_GROUPS, *{_INITIATOR_CAPABILITY[i.kind] for i in parsed}]
         return self._submit(
             needs,

@@ -47,13 +47,7 @@ def now() -> str:
 
 def conflict(kind: str, name: str, differences: dict[str, tuple[Any, Any]]) -> AlreadyExists:
     """The error for "exists with a different specification", listing what differs."""
-    detail = ", ".join(
-        f"{field} is {have} (requested {want})" for field, (have, want) in differences.items()
-    )
-    return AlreadyExists(
-        f"{kind} {name!r} already exists with a different specification: {detail}",
-        hint="choose another name or change the existing object",
-    )
+    return AlreadyExists.conflict(kind, name, differences)
 
 
 def differences(existing: dict[str, Any], requested: dict[str, Any]) -> dict[str, tuple[Any, Any]]:

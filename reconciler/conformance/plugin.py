@@ -79,11 +79,15 @@ def find(array: Session, kind: Kind, obj_id: str) -> Any:
 
 def default_thin(caps: Capabilities, pool: Pool) -> bool:
     """The provisioning tests use when they do not care: thin where the pool can hold it."""
-    from storplan.model import Capability
+    from storplan.model import Capability, Provisioning
 
-    if Capability.VOLUME_THIN not in caps:
+    if Capability.VOLUME_THIN not in caps or Provisioning.THIN not in pool.provisioning:
         return False
-    return pool.oversubscription_limit is not None or Capability.VOLUME_THICK not in caps
+    return (
+        pool.oversubscription_limit is not None
+        or Capability.VOLUME_THICK not in caps
+        or Provisioning.THICK not in pool.provisioning
+    )
 
 
 def spec_view(state: State) -> dict[str, dict[str, Any]]:
@@ -278,25 +282,42 @@ def unit(limits: Limits) -> int:
     return int(limits.align(limits.min_volume_size))
 
 
-def _pick_pool(array: Session, element: ElementType, needed: int, thin: bool) -> Pool:
+def _pick_pool(array: Session, element: ElementType, needed: int, thin: bool | None) -> Pool:
+    """A pool holding ``element`` with ``needed`` bytes free; with ``thin`` set, one that
+    holds such volumes (``False``/``None`` for file systems: any)."""
+    from storplan.model import Provisioning
+
     candidates = [p for p in array.pools() if element in p.element_types and p.free >= needed]
-    thin_ones = [p for p in candidates if p.oversubscription_limit is not None]
-    if not candidates:
+    wanted = Provisioning.THIN if thin else Provisioning.THICK
+    fitting = [p for p in candidates if thin is None or wanted in p.provisioning]
+    if not fitting:
+        what = f"{wanted.value} {element.value}s" if thin is not None else f"{element.value}s"
         pytest.skip(
-            f"no pool of provider {array.provider.name} holds {element.value}s "
-            f"and has {needed} bytes free"
+            f"no pool of provider {array.provider.name} holds {what} and has {needed} bytes free"
         )
-    return (thin_ones if thin and thin_ones else candidates)[0]
+    thin_ones = [p for p in fitting if p.oversubscription_limit is not None]
+    return (thin_ones if thin and thin_ones else fitting)[0]
 
 
 @pytest.fixture
-def pool(array: Session, requires: Callable[..., None], unit: int) -> Pool:
-    """The first pool that holds volumes and has room (thin-capable if thin is declared)."""
+def pool_for(array: Session, requires: Callable[..., None], unit: int) -> Callable[[bool], Pool]:
+    """``pool_for(thin)``: a pool with room that holds thin (or thick) volumes, else skip."""
     from storplan.model import Capability, ElementType
 
+    def pick(thin: bool) -> Pool:
+        requires(Capability.VOLUMES, Capability.VOLUME_THIN if thin else Capability.VOLUME_THICK)
+        return _pick_pool(array, ElementType.VOLUME, NEEDED_UNITS * unit, thin)
+
+    return pick
+
+
+@pytest.fixture
+def pool(array: Session, requires: Callable[..., None], pool_for: Callable[[bool], Pool]) -> Pool:
+    """The first pool that holds volumes and has room (thin-capable if thin is declared)."""
+    from storplan.model import Capability
+
     requires(Capability.VOLUMES)
-    thin = Capability.VOLUME_THIN in array.capabilities
-    return _pick_pool(array, ElementType.VOLUME, NEEDED_UNITS * unit, thin)
+    return pool_for(Capability.VOLUME_THIN in array.capabilities)
 
 
 @pytest.fixture
@@ -305,7 +326,7 @@ def fs_pool(array: Session, requires: Callable[..., None], unit: int) -> Pool:
     from storplan.model import Capability, ElementType
 
     requires(Capability.FILESYSTEMS)
-    return _pick_pool(array, ElementType.FILESYSTEM, NEEDED_UNITS * unit, False)
+    return _pick_pool(array, ElementType.FILESYSTEM, NEEDED_UNITS * unit, None)
 
 
 @pytest.fixture
@@ -318,17 +339,23 @@ def system(array: Session, pool: Pool) -> System:
 
 @pytest.fixture
 def new_volume(
-    array: Session, pool: Pool, names: Names, unit: int, requires: Any
+    array: Session, pool: Pool, pool_for: Callable[[bool], Pool], names: Names, unit: int
 ) -> Callable[..., Volume]:
-    """``new_volume(size=4 units, thin=<pool default>, name=None)``: create and return one."""
-    from storplan.model import Capability
+    """``new_volume(size=4 units, thin=<pool default>, name=None, pool=None)``: create one, in
+    ``pool`` unless it cannot hold the provisioning asked for."""
+    from storplan.model import Provisioning
 
     def make(
-        size: int | None = None, *, thin: bool | None = None, name: str | None = None
+        size: int | None = None,
+        *,
+        thin: bool | None = None,
+        name: str | None = None,
+        pool: Pool = pool,
     ) -> Volume:
         if thin is None:
             thin = default_thin(array.capabilities, pool)
-        requires(Capability.VOLUME_THIN if thin else Capability.VOLUME_THICK)
+        if (Provisioning.THIN if thin else Provisioning.THICK) not in pool.provisioning:
+            pool = pool_for(thin)
         job = array.create_volume(pool, name or names("vol"), size or 4 * unit, thin=thin)
         volume = job.result
         assert volume is not None

@@ -26,6 +26,7 @@ from storplan.model import (
     JobState,
     Kind,
     Pool,
+    Provisioning,
     ReplicaKind,
     Volume,
     spec_of,
@@ -180,10 +181,9 @@ def test_observe_is_read_only(array: Session, populated: Any) -> None:
 # ---------------------------------------------------------------------------------- volumes
 @pytest.mark.parametrize("thin", [True, False], ids=["thin", "thick"])
 def test_create_volume(
-    array: Session, pool: Pool, names: Factory, limits: Any, unit: int, requires: Factory,
-    thin: bool,
+    array: Session, pool_for: Factory, names: Factory, limits: Any, unit: int, thin: bool,
 ) -> None:  # fmt: skip
-    requires(C.VOLUME_THIN if thin else C.VOLUME_THICK)
+    pool = pool_for(thin)
     requested, name = 3 * unit + limits.size_alignment // 2, names("vol")
     job = array.create_volume(pool, name, requested, thin=thin)
     assert job.state is JobState.SUCCEEDED and isinstance(job.result, Volume)
@@ -207,7 +207,12 @@ def test_create_volume_is_idempotent_by_name(
     with pytest.raises(AlreadyExists):
         array.create_volume(pool, volume.name, 8 * unit, thin=volume.thin)
     flipped = C.VOLUME_THICK if volume.thin else C.VOLUME_THIN
-    if flipped in caps and (volume.thin or pool.oversubscription_limit is not None):
+    holds = Provisioning.THICK if volume.thin else Provisioning.THIN
+    if (
+        flipped in caps
+        and holds in pool.provisioning
+        and (volume.thin or pool.oversubscription_limit is not None)
+    ):
         with pytest.raises(AlreadyExists):
             array.create_volume(pool, volume.name, 4 * unit, thin=not volume.thin)
     assert spec_view(array.observe()) == before
@@ -251,13 +256,13 @@ def test_delete_volume(array: Session, new_volume: Factory) -> None:
 
 @pytest.mark.parametrize("thin", [True, False], ids=["thin", "thick"])
 def test_pool_capacity_accounting(
-    array: Session, pool: Pool, new_volume: Factory, unit: int, requires: Factory, thin: bool
+    array: Session, pool_for: Factory, new_volume: Factory, unit: int, thin: bool
 ) -> None:
-    requires(C.VOLUME_THIN if thin else C.VOLUME_THICK)
+    pool = pool_for(thin)
     if thin and pool.oversubscription_limit is None:
         pytest.skip(f"pool {pool.name} cannot hold thin volumes")
     before = find(array, Kind.POOLS, pool.id)
-    volume = find(array, Kind.VOLUMES, new_volume(8 * unit, thin=thin).id)
+    volume = find(array, Kind.VOLUMES, new_volume(8 * unit, thin=thin, pool=pool).id)
     during = find(array, Kind.POOLS, pool.id)
     assert during.subscribed - before.subscribed == volume.size
     assert before.free - during.free == (volume.used if thin else volume.size)
@@ -268,9 +273,9 @@ def test_pool_capacity_accounting(
 
 @pytest.mark.parametrize("thin", [True, False], ids=["thin-oversubscribed", "thick-too-big"])
 def test_volume_beyond_pool_capacity_is_refused(
-    array: Session, pool: Pool, names: Factory, limits: Any, requires: Factory, thin: bool
+    array: Session, pool_for: Factory, names: Factory, limits: Any, thin: bool
 ) -> None:
-    requires(C.VOLUME_THIN if thin else C.VOLUME_THICK)
+    pool = pool_for(thin)
     current = find(array, Kind.POOLS, pool.id)
     if thin and current.oversubscription_limit is None:
         pytest.skip(f"pool {pool.name} cannot hold thin volumes")

@@ -239,6 +239,12 @@ def _check_provider(array: ArraySpec, facts: ProviderFacts, diagnostics: Diagnos
             limits.check_name(kind, spec.name)
         except InvalidArgument as exc:
             diagnostics.add("name.invalid", exc.message, where(spec, "name"), exc.hint)
+    for host in array.hosts:
+        try:
+            limits.check_initiator_count(host.name, len(host.initiators))
+        except InvalidArgument as exc:
+            mark = where(host, "initiators") if host.initiators else where(host)
+            diagnostics.add("host.initiator_count", exc.message, mark, exc.hint)
     sized: list[VolumeSpec | FileSystemSpec] = [*array.volumes, *array.filesystems]
     for spec in sized:
         _check_size(spec, limits, diagnostics)

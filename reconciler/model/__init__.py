@@ -87,6 +87,9 @@ if TYPE_CHECKING:
         LinkState as LinkState,
     )
     from .enums import (
+        Provisioning as Provisioning,
+    )
+    from .enums import (
         ReplicaKind as ReplicaKind,
     )
     from .enums import (
@@ -140,6 +143,7 @@ _NAMES_BY_MODULE = {
         "Capability",
         "DiskKind",
         "ElementType",
+        "Provisioning",
         "Health",
         "JobState",
         "Kind",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from ..identifiers import InitiatorKind, canonical_initiator
 from ..size import Size
 from .base import Condition, status_field
-from .enums import ElementType, Health, ReplicaKind, ReplicaState
+from .enums import ElementType, Health, Provisioning, ReplicaKind, ReplicaState
 
 __all__ = ["AccessGroup", "Initiator", "Mapping", "Pool", "Replica", "Snapshot", "Volume"]
 
@@ -19,6 +19,8 @@ class Pool:
     Capacity figures are status.  ``subscribed`` is the sum of the sizes promised to volumes and
     file systems (thin ones included); ``oversubscription_limit`` is the ratio of ``total`` a
     thin pool may promise (``None`` when the pool cannot hold thin volumes).
+    ``provisioning`` says which volumes the pool can hold (an LVM thin pool only thin ones, a
+    plain volume group only thick ones).
     """
 
     id: str
@@ -31,6 +33,9 @@ class Pool:
     oversubscription_limit: float | None = status_field(None)
     health: Health = status_field(Health.OK)
     conditions: tuple[Condition, ...] = status_field(())
+    provisioning: frozenset[Provisioning] = status_field(
+        frozenset({Provisioning.THIN, Provisioning.THICK})
+    )
 
 
 @dataclass(frozen=True, slots=True)

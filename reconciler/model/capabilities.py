@@ -44,6 +44,8 @@ class Limits:
 
     ``name_pattern`` is a regular expression every object name must match in full.
     ``size_alignment`` is the granularity sizes are rounded up to by the array.
+    ``min_initiators_per_group`` is 1 on arrays where a host exists only through its initiators
+    (LIO's node-ACL groups), so a host without initiators is refused before anything runs.
     """
 
     name_pattern: str = r"[A-Za-z0-9][A-Za-z0-9_.-]*"
@@ -53,6 +55,7 @@ class Limits:
     size_alignment: int = 1 << 20
     max_lun: int = 16383
     max_initiators_per_group: int = 64
+    min_initiators_per_group: int = 0
     extra: dict[str, str] = field(default_factory=dict)
 
     def check_name(self, kind: str, name: str) -> None:
@@ -83,6 +86,17 @@ class Limits:
         """Raise :class:`InvalidArgument` if ``lun`` is not a usable LUN number."""
         if isinstance(lun, bool) or not isinstance(lun, int) or not 0 <= lun <= self.max_lun:
             raise InvalidArgument(f"LUN {lun!r} is outside 0..{self.max_lun}")
+
+    def check_initiator_count(self, host: str, count: int) -> None:
+        """Raise :class:`InvalidArgument` unless a host may hold ``count`` initiators."""
+        low, high = self.min_initiators_per_group, self.max_initiators_per_group
+        if not low <= count <= high:
+            raise InvalidArgument(
+                f"host {host!r} has {count} initiator(s); this provider needs {low}..{high}",
+                hint="add an initiator to the host"
+                if count < low
+                else "split the host into several",
+            )
 
     def align(self, size: int) -> Size:
         """``size`` rounded up to the provider's allocation granularity."""

@@ -18,6 +18,7 @@ __all__ = [
     "JobState",
     "Kind",
     "LinkState",
+    "Provisioning",
     "ReplicaKind",
     "ReplicaState",
 ]
@@ -37,6 +38,13 @@ class ElementType(StrEnum):
 
     VOLUME = "volume"
     FILESYSTEM = "filesystem"
+
+
+class Provisioning(StrEnum):
+    """How a volume's space is allocated."""
+
+    THIN = "thin"  # allocated on write
+    THICK = "thick"  # allocated in full when created
 
 
 class ReplicaKind(StrEnum):

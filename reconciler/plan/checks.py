@@ -14,12 +14,18 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..model.enums import Capability
+from ..model.enums import Capability, Provisioning
 from ..size import Size
 from .actions import Action, Risk
 from .builder import ArrayPlan
 
-__all__ = ["Consent", "apply_consent", "check_capabilities", "check_capacity"]
+__all__ = [
+    "Consent",
+    "apply_consent",
+    "check_capabilities",
+    "check_capacity",
+    "check_provisioning",
+]
 
 _FIXED = {
     "create_pool": (Capability.POOL_CREATE,),
@@ -119,6 +125,20 @@ def _growth(plan: ArrayPlan, action: Action) -> tuple[str, int, int] | None:
         thin = p["kind"] == "clone" or (source is not None and source.thin)
         return p["pool"], 0 if thin else size, size
     return None
+
+
+def check_provisioning(plan: ArrayPlan) -> None:
+    """Thin volumes only in pools that hold thin volumes, thick ones in pools that hold thick."""
+    for action in plan.actions:
+        if action.operation != "create_volume":
+            continue
+        pool = plan.view.pools.get(action.params["pool"])
+        wanted = Provisioning.THIN if action.params["thin"] else Provisioning.THICK
+        if pool is not None and wanted not in pool.provisioning:
+            plan.problem(
+                f"pool {pool.name!r} cannot hold {wanted.value} volumes, needed by {action.id}",
+                f"set thin: {'false' if action.params['thin'] else 'true'} or use another pool",
+            )
 
 
 def check_capacity(plan: ArrayPlan) -> None:

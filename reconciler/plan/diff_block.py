@@ -65,27 +65,48 @@ def _chap_actions(plan: ArrayPlan, host: HostSpec, live_users: dict[str, str | N
 
 
 def diff_hosts(plan: ArrayPlan, array: ArraySpec) -> None:
-    """Removals first, for every host, so an initiator moving between hosts is released
-    before it is claimed, whatever the order of the hosts in the manifest."""
+    """Initiator changes in an order that never strands a host or an initiator.
+
+    An initiator another host claims is removed first, for every host, so a move is released
+    before it is claimed whatever the order of the hosts in the manifest.  Any other removal
+    waits for the host's additions: a host whose initiator is replaced (a new HBA) keeps
+    access throughout, and arrays where a host exists only through its initiators (LIO) never
+    see it empty.
+    """
+    wanted_by = {i.id: host.name for host in array.hosts for i in host.initiators}
+    later: list[tuple[HostSpec, str]] = []
     for host in array.hosts:
         live = plan.view.hosts.get(host.name)
         if live is None:
             continue
         wanted = {i.id for i in host.initiators}
         for initiator in sorted({i.id for i in live.initiators} - wanted):
-            plan.add(
-                "remove_initiator",
-                "initiator",
-                f"{host.name}/{initiator}",
-                "delete",
-                {"host": host.name, "initiator": initiator},
-                risk=Risk.DISRUPTIVE,
-                provides=(f"initiator-release:{initiator}",),
-                depends_on=(f"host:{host.name}",),
-                changes=(Change("initiators", initiator, None),),
-            )
+            if wanted_by.get(initiator, host.name) != host.name:
+                _remove_initiator(plan, host, initiator, ())
+            else:
+                later.append((host, initiator))
     for host in array.hosts:
         _claim_host(plan, host)
+    for host, initiator in later:
+        added = tuple(f"initiator:{i.id}" for i in host.initiators)
+        _remove_initiator(plan, host, initiator, added)
+
+
+def _remove_initiator(
+    plan: ArrayPlan, host: HostSpec, initiator: str, after: tuple[str, ...]
+) -> None:
+    plan.add(
+        "remove_initiator",
+        "initiator",
+        f"{host.name}/{initiator}",
+        "delete",
+        {"host": host.name, "initiator": initiator},
+        risk=Risk.DISRUPTIVE,
+        provides=(f"initiator-release:{initiator}",),
+        after=after,
+        depends_on=(f"host:{host.name}",),
+        changes=(Change("initiators", initiator, None),),
+    )
 
 
 def _released(plan: ArrayPlan, host: str, initiators: set[str]) -> tuple[str, ...]:

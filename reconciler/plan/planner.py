@@ -15,7 +15,13 @@ from typing import TYPE_CHECKING, Any
 from ..errors import PermissionDenied, StorplanError
 from ..manifest.spec import ArraySpec, Manifest
 from .builder import ArrayPlan, Ownership, Problem
-from .checks import Consent, apply_consent, check_capabilities, check_capacity
+from .checks import (
+    Consent,
+    apply_consent,
+    check_capabilities,
+    check_capacity,
+    check_provisioning,
+)
 from .diff_block import diff_hosts, diff_mappings, diff_pools, diff_volumes
 from .diff_file import diff_filesystems
 from .document import ArrayRecord, Plan
@@ -110,6 +116,7 @@ def plan_array(
     for diff in (diff_pools, diff_hosts, diff_volumes, diff_mappings, diff_filesystems, diff_prune):
         diff(plan, array)
     check_capabilities(plan)
+    check_provisioning(plan)
     check_capacity(plan)
     plan.actions = apply_consent(order_actions(plan.actions), consent)
     keys = sorted({k for a in plan.actions for k in a.depends_on})

@@ -1,0 +1,131 @@
+"""What every ``lio`` operation shares: the lock, fresh inventories, finished jobs, saving.
+
+LIO, LVM and the pool directories are changed by one operation at a time (one lock per
+provider): the kernel's configfs and LVM's metadata are not designed for concurrent writers,
+and each operation is short.  Every change ends by saving the LIO configuration, so a reboot
+keeps what storplan did.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections import deque
+from typing import Any
+
+from storplan.errors import InvalidArgument, NotFound, StorplanError
+from storplan.model.enums import JobState, Kind
+from storplan.model.job import ErrorInfo, Job
+from storplan.providers import ProviderBase
+
+from .inventory import Inventory, StoredVolume, take_inventory
+from .observe import KINDS, observe_inventory
+from .options import LioOptions, PoolConfig
+from .persist import save_config
+from .target import LioTarget
+
+__all__ = ["LioBase"]
+
+_KEPT_JOBS = 200
+
+
+class LioBase(ProviderBase):
+    """Shared state and helpers of the operation mixins."""
+
+    name = "lio"
+
+    def __init__(self, options: LioOptions) -> None:
+        self.options = options
+        self._lock = threading.RLock()
+        self._jobs: deque[Job[Any]] = deque(maxlen=_KEPT_JOBS)
+        self._job_ids = itertools.count(1)
+        self._target: LioTarget | None = None
+
+    # ------------------------------------------------------------------ helpers
+    @property
+    def target(self) -> LioTarget:
+        """rtslib access, created on the first change (observing never needs it)."""
+        if self._target is None:
+            self._target = LioTarget(self.options)
+        return self._target
+
+    def inventory(self) -> Inventory:
+        """A fresh read of configfs, LVM and the pool directories."""
+        return take_inventory(self.options)
+
+    def _finish(self, operation: str, kind: Kind | None, object_id: str | None) -> Job[Any]:
+        """Save the configuration and record a finished job whose result is the object
+        ``object_id`` as the next ``observe()`` reports it."""
+        self.save()
+        result = None
+        if kind is not None and object_id is not None:
+            state = observe_inventory(self.inventory(), frozenset({kind}))
+            result = next((o for o in state.of(kind) if o.id == object_id), None)
+        return self._record(Job(self._job_id(), operation, JobState.SUCCEEDED, 100, result))
+
+    def _failed(self, operation: str, error: StorplanError) -> None:
+        """Remember a failed operation in the job list (the error is raised by the caller)."""
+        info = ErrorInfo(error.code, error.message)
+        self._record(Job(self._job_id(), operation, JobState.FAILED, 0, None, info))
+
+    def _job_id(self) -> str:
+        return f"lio-{next(self._job_ids)}"
+
+    def _record(self, job: Job[Any]) -> Job[Any]:
+        self._jobs.appendleft(job)
+        return job
+
+    def save(self) -> None:
+        """Persist the LIO configuration (see :mod:`.persist`)."""
+        save_config(self.target.dump(), self.options.saveconfig, self.options.backups)
+
+    # ------------------------------------------------------------------ look-ups
+    def pool_config(self, pool_id: str) -> PoolConfig:
+        """The configured pool behind ``pool_id``."""
+        pool = self.options.pool(pool_id.removeprefix("pool:"))
+        if pool is None:
+            raise NotFound(
+                f"pool {pool_id} is not configured for this lio provider",
+                hint="configured pools: "
+                + (", ".join(p.name for p in self.options.pools) or "none"),
+            )
+        return pool
+
+    @staticmethod
+    def stored_volume(inventory: Inventory, volume_id: str) -> StoredVolume:
+        """The volume behind ``volume_id`` in ``inventory``."""
+        name = volume_id.removeprefix("vol:")
+        stored = inventory.volumes.get(name)
+        if stored is None:
+            raise NotFound(f"volume {name!r} does not exist")
+        return stored
+
+    @staticmethod
+    def managed(stored: StoredVolume) -> PoolConfig:
+        """The pool of a volume storplan may change (not one made outside its pools)."""
+        if stored.pool is None:
+            raise InvalidArgument(
+                f"volume {stored.name!r} ({stored.path}) is not in a configured pool",
+                hint="storplan only changes volumes in the pools it is configured with",
+            )
+        return stored.pool
+
+    # ------------------------------------------------------------------ queries
+    def observe(self, kinds: frozenset[Kind] | None = None) -> Any:
+        """The live state of the requested kinds (read-only)."""
+        wanted = KINDS if kinds is None else frozenset(kinds) & KINDS
+        return observe_inventory(self.inventory(), wanted)
+
+    def job(self, job_id: str) -> Job[Any]:
+        """A job this connection ran (operations are synchronous: always finished)."""
+        found = next((j for j in self._jobs if j.id == job_id), None)
+        if found is None:
+            raise NotFound(f"job {job_id} does not exist")
+        return found
+
+    def jobs(self) -> list[Job[Any]]:
+        """This connection's jobs, newest first."""
+        return list(self._jobs)
+
+    def close(self) -> None:
+        """Nothing to release: every operation opens and closes what it uses."""

@@ -1,0 +1,209 @@
+"""Turn an :class:`~.inventory.Inventory` into the storplan model (read-only)."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+from storplan.identifiers import InitiatorKind
+from storplan.model.base import Condition
+from storplan.model.block import AccessGroup, Initiator, Mapping, Pool, Replica, Snapshot, Volume
+from storplan.model.enums import Health, Kind, Provisioning, ReplicaKind
+from storplan.model.state import State
+from storplan.model.system import System, TargetPort
+from storplan.size import Size
+
+from .dirpool import DirPool
+from .inventory import Inventory, StoredVolume
+from .options import PoolConfig
+
+__all__ = [
+    "SYSTEM_ID",
+    "access_group_id",
+    "naa_of",
+    "observe_inventory",
+    "pool_id",
+    "pool_model",
+    "volume_id",
+]
+
+SYSTEM_ID = "lio"
+KINDS = frozenset(
+    {
+        Kind.SYSTEMS,
+        Kind.POOLS,
+        Kind.VOLUMES,
+        Kind.ACCESS_GROUPS,
+        Kind.MAPPINGS,
+        Kind.SNAPSHOTS,
+        Kind.REPLICAS,
+        Kind.TARGET_PORTS,
+    }
+)
+
+
+def pool_id(name: str) -> str:
+    return f"pool:{name}"
+
+
+def volume_id(name: str) -> str:
+    return f"vol:{name}"
+
+
+def access_group_id(name: str) -> str:
+    return f"host:{name}"
+
+
+def snapshot_id(volume: str, name: str) -> str:
+    return f"snap:{volume}/{name}"
+
+
+def naa_of(serial: str) -> str:
+    """The NAA designator LIO reports in VPD page 0x83: IEEE registered extended format with
+    LIO's company id 0x001405 and the first 25 hex digits of the unit serial."""
+    digits = "".join(c for c in serial.lower() if c in "0123456789abcdef")[:25]
+    return f"naa.6001405{digits.ljust(25, '0')}" if digits else ""
+
+
+def system() -> System:
+    """The Linux host as a storage system."""
+    return System(
+        SYSTEM_ID,
+        socket.gethostname(),
+        vendor="Linux",
+        model="LIO iSCSI target",
+        firmware=os.uname().release,
+    )
+
+
+def observe_inventory(inventory: Inventory, kinds: frozenset[Kind]) -> State:
+    """The requested kinds of the model (others empty)."""
+    parts: dict[str, tuple[object, ...]] = {}
+    if Kind.SYSTEMS in kinds:
+        parts["systems"] = (system(),)
+    if Kind.POOLS in kinds:
+        parts["pools"] = tuple(pool_model(inventory, p) for p in inventory.options.pools)
+    if Kind.VOLUMES in kinds:
+        parts["volumes"] = tuple(_volume(v) for v in inventory.volumes.values())
+    if Kind.SNAPSHOTS in kinds:
+        parts["snapshots"] = tuple(
+            Snapshot(
+                snapshot_id(s.volume, s.name),
+                volume_id(s.volume),
+                s.name,
+                s.created,
+                Size(s.size),
+                Size(s.used),
+            )
+            for s in inventory.snapshots.values()
+        )
+    if Kind.REPLICAS in kinds:
+        parts["replicas"] = tuple(_replicas(inventory))
+    if Kind.ACCESS_GROUPS in kinds or Kind.MAPPINGS in kinds:
+        groups, mappings = _masking(inventory)
+        parts["access_groups"] = groups if Kind.ACCESS_GROUPS in kinds else ()
+        parts["mappings"] = mappings if Kind.MAPPINGS in kinds else ()
+    if Kind.TARGET_PORTS in kinds:
+        parts["target_ports"] = _ports(inventory)
+    return State(**parts)  # type: ignore[arg-type]
+
+
+def _volume(stored: StoredVolume) -> Volume:
+    return Volume(
+        volume_id(stored.name),
+        SYSTEM_ID,
+        pool_id(stored.pool.name) if stored.pool else "",
+        stored.name,
+        Size(stored.size),
+        stored.thin,
+        wwn=naa_of(stored.serial),
+        block_size=stored.block_size,
+        used=Size(stored.used),
+    )
+
+
+def pool_model(inventory: Inventory, pool: PoolConfig) -> Pool:
+    """A configured pool with its capacity as LVM or the file system reports it."""
+    members = [v for v in inventory.volumes.values() if v.pool == pool]
+    subscribed = Size(sum(v.size for v in members))
+    thin, thick = Provisioning.THIN, Provisioning.THICK
+    total = free = 0
+    problems: list[str] = []
+    if pool.kind == "dir":
+        try:
+            total, free = DirPool(pool.location).capacity()
+        except OSError as exc:
+            problems.append(f"directory {pool.location} is not usable: {exc.strerror}")
+        provisioning = frozenset({thin, thick})
+    else:
+        report = inventory.lvm
+        group = report.groups.get(pool.vg) if report else None
+        if group is None:
+            problems.append(f"volume group {pool.vg!r} does not exist")
+        elif pool.kind == "lvm":
+            total, free = group.size, group.free
+        else:
+            tp = report.volumes.get((pool.vg, pool.thin_pool)) if report else None
+            if tp is None or not tp.is_thin_pool:
+                problems.append(f"thin pool {pool.location!r} does not exist")
+            else:
+                total = tp.size
+                free = int(tp.size * (100 - (tp.data_percent or 0.0)) / 100)
+        provisioning = frozenset({thin if pool.kind == "lvm-thin" else thick})
+    return Pool(
+        pool_id(pool.name),
+        SYSTEM_ID,
+        pool.name,
+        total=Size(total),
+        free=Size(free),
+        subscribed=subscribed,
+        oversubscription_limit=pool.oversubscription if thin in provisioning else None,
+        health=Health.ERROR if problems else Health.OK,
+        conditions=tuple(Condition("pool.unavailable", p) for p in problems),
+        provisioning=provisioning,
+    )
+
+
+def _replicas(inventory: Inventory) -> list[Replica]:
+    result = []
+    for stored in inventory.volumes.values():
+        if stored.replica is None or stored.replica[1] not in inventory.volumes:
+            continue
+        kind, source = stored.replica
+        result.append(
+            Replica(
+                f"rep:{stored.name}",
+                volume_id(source),
+                volume_id(stored.name),
+                ReplicaKind.CLONE if kind == "clone" else ReplicaKind.COPY,
+            )
+        )
+    return result
+
+
+def _masking(inventory: Inventory) -> tuple[tuple[AccessGroup, ...], tuple[Mapping, ...]]:
+    tpg = inventory.tpg
+    lun_volume = {n: name for n, (_plugin, name) in tpg.luns.items()} if tpg else {}
+    groups, mappings = [], []
+    for name, acls in sorted(inventory.groups().items()):
+        members = tuple(
+            sorted(Initiator(a.initiator, InitiatorKind.ISCSI, a.chap_user) for a in acls)
+        )
+        views = [{m: lun_volume.get(t) for m, t in a.mapped.items()} for a in acls]
+        consistent = all(v == views[0] for v in views)
+        health = Health.OK if consistent else Health.DEGRADED
+        groups.append(AccessGroup(access_group_id(name), SYSTEM_ID, name, members, health))
+        for lun, volume in sorted(views[0].items()):
+            if volume is not None:
+                mappings.append(Mapping(volume_id(volume), access_group_id(name), lun))
+    return tuple(groups), tuple(mappings)
+
+
+def _ports(inventory: Inventory) -> tuple[TargetPort, ...]:
+    tpg = inventory.tpg
+    if tpg is None:
+        return ()
+    return tuple(
+        TargetPort(f"port:{portal}", SYSTEM_ID, InitiatorKind.ISCSI, tpg.target, portal)
+        for portal in tpg.portals
+    )

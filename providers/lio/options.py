@@ -1,0 +1,253 @@
+"""Settings of the ``lio`` provider: which target, which portals, which pools.
+
+Pools are configured on the provider, because a Linux host has no notion of "storage pool" of
+its own.  A pool is one of:
+
+* ``lvm:VG``            thick volumes as logical volumes of volume group ``VG``;
+* ``lvm-thin:VG/POOL``  thin volumes as thin LVs of the thin pool ``VG/POOL``;
+* ``dir:/PATH``         volumes as files in a directory (sparse files for thin volumes).
+
+Settings come from a YAML file (``config=`` in the URI, else ``/etc/storplan/lio.yaml`` when it
+exists) and URI query keys, which override the file::
+
+    lio://?pool=fast:lvm-thin:vg0/tp0&pool=bulk:lvm:vg0&pool=files:dir:/srv/luns
+          &target=iqn.2003-01.org.linux-iscsi.host1:storplan&portal=0.0.0.0:3260
+
+    # /etc/storplan/lio.yaml
+    target: iqn.2003-01.org.linux-iscsi.host1:storplan
+    portals: ["0.0.0.0:3260"]
+    pools:
+      - {name: fast, lvm-thin: vg0/tp0, oversubscription: 5}
+      - {name: files, dir: /srv/luns}
+
+Every value is validated here, before anything touches the host: names end up as configfs
+directory names and as arguments of LVM commands (never through a shell).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from storplan.errors import InvalidArgument
+from storplan.identifiers import canonical_iqn
+from storplan.uri import ProviderURI
+
+from .names import LVM_NAME, NAME_MAX_LENGTH, check_object_name
+
+__all__ = ["DEFAULT_CONFIG", "LioOptions", "PoolConfig", "parse_options"]
+
+DEFAULT_CONFIG = "/etc/storplan/lio.yaml"
+DEFAULT_SAVECONFIG = "/etc/target/saveconfig.json"  # what the target service restores at boot
+DEFAULT_CONFIGFS = "/sys/kernel/config/target"
+POOL_KINDS = ("lvm", "lvm-thin", "dir")
+_DM_NAME_MAX = 127  # device-mapper names ("VG-LV", dashes doubled) are at most 127 bytes
+_QUERY_KEYS = {"config", "pool", "target", "portal", "saveconfig", "configfs", "backups"}
+_FILE_KEYS = {"target", "portals", "pools", "saveconfig", "configfs", "backups"}
+_POOL_KEYS = {"name", "oversubscription", *POOL_KINDS}
+
+
+@dataclass(frozen=True, slots=True)
+class PoolConfig:
+    """One configured pool.  ``location`` is ``VG``, ``VG/THINPOOL`` or an absolute path."""
+
+    name: str
+    kind: str
+    location: str
+    oversubscription: float = 10.0
+
+    @property
+    def vg(self) -> str:
+        """The volume group of an LVM pool."""
+        return self.location.partition("/")[0]
+
+    @property
+    def thin_pool(self) -> str:
+        """The thin pool LV of an ``lvm-thin`` pool."""
+        return self.location.partition("/")[2]
+
+
+@dataclass(frozen=True, slots=True)
+class LioOptions:
+    """Validated provider settings."""
+
+    target: str
+    portals: tuple[tuple[str, int], ...]
+    pools: tuple[PoolConfig, ...]
+    saveconfig: str = DEFAULT_SAVECONFIG
+    configfs: str = DEFAULT_CONFIGFS
+    backups: int = 10
+
+    def pool(self, name: str) -> PoolConfig | None:
+        """The pool called ``name``."""
+        return next((p for p in self.pools if p.name == name), None)
+
+
+def default_target() -> str:
+    """``iqn.2003-01.org.linux-iscsi.<host>:storplan``, the name targetcli would suggest."""
+    host = re.sub(r"[^a-z0-9.-]", "-", socket.gethostname().lower()).strip(".-") or "localhost"
+    return f"iqn.2003-01.org.linux-iscsi.{host}:storplan"
+
+
+def parse_options(uri: ProviderURI) -> LioOptions:
+    """Validate the URI query and the config file it names (or the default one)."""
+    unknown = set(uri.query) - _QUERY_KEYS
+    if unknown:
+        raise InvalidArgument(
+            f"unknown lio URI option(s): {', '.join(sorted(unknown))}",
+            hint=f"known options: {', '.join(sorted(_QUERY_KEYS))}",
+        )
+    if uri.host or uri.user or uri.port is not None:
+        raise InvalidArgument(
+            "the lio provider manages the local host: write lio:// or lio:///?options",
+            hint="run storplan on the target host itself (e.g. over ssh)",
+        )
+    settings = _read_file(uri.query.get("config"))
+    query = uri.query
+    if "target" in query:
+        settings["target"] = query["target"]
+    if "portal" in query:
+        settings["portals"] = query["portal"].split(",")
+    if "pool" in query:
+        settings["pools"] = [_pool_from_text(text) for text in query["pool"].split(",")]
+    for key in ("saveconfig", "configfs", "backups"):
+        if key in query:
+            settings[key] = query[key]
+    return _build(settings)
+
+
+def _read_file(path: str | None) -> dict[str, Any]:
+    chosen = path or DEFAULT_CONFIG
+    if path is None and not os.path.exists(chosen):
+        return {}
+    try:
+        text = Path(chosen).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InvalidArgument(
+            f"cannot read the lio configuration {chosen}: {exc.strerror}",
+            hint="fix the path given as config=",
+        ) from None
+    import yaml
+
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise InvalidArgument(f"{chosen} is not valid YAML: {exc}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict) or set(data) - _FILE_KEYS:
+        extra = sorted(set(data) - _FILE_KEYS) if isinstance(data, dict) else []
+        raise InvalidArgument(
+            f"{chosen}: expected a mapping with keys {', '.join(sorted(_FILE_KEYS))}"
+            + (f"; unknown: {', '.join(map(str, extra))}" if extra else ""),
+        )
+    pools = data.get("pools", [])
+    if not isinstance(pools, list):
+        raise InvalidArgument(f"{chosen}: pools must be a list")
+    data["pools"] = [_pool_from_mapping(chosen, item) for item in pools]
+    return data
+
+
+def _pool_from_text(text: str) -> PoolConfig:
+    """``NAME:KIND:LOCATION`` from the URI."""
+    name, _, rest = text.partition(":")
+    kind, _, location = rest.partition(":")
+    if not location:
+        raise InvalidArgument(
+            f"lio pool {text!r} is not NAME:KIND:LOCATION",
+            hint="e.g. pool=fast:lvm-thin:vg0/tp0 or pool=files:dir:/srv/luns",
+        )
+    return _pool(name, kind, location, 10.0)
+
+
+def _pool_from_mapping(source: str, item: object) -> PoolConfig:
+    if not isinstance(item, dict) or set(item) - _POOL_KEYS or "name" not in item:
+        raise InvalidArgument(
+            f"{source}: a pool is a mapping with name and one of {', '.join(POOL_KINDS)}",
+            hint="e.g. {name: fast, lvm-thin: vg0/tp0}",
+        )
+    kinds = [k for k in POOL_KINDS if k in item]
+    if len(kinds) != 1:
+        raise InvalidArgument(f"{source}: pool {item['name']!r} needs exactly one kind")
+    ratio = item.get("oversubscription", 10.0)
+    if isinstance(ratio, bool) or not isinstance(ratio, int | float) or ratio < 1:
+        raise InvalidArgument(f"{source}: oversubscription must be a number >= 1")
+    return _pool(str(item["name"]), kinds[0], str(item[kinds[0]]), float(ratio))
+
+
+def _pool(name: str, kind: str, location: str, ratio: float) -> PoolConfig:
+    check_object_name("pool", name)
+    if kind not in POOL_KINDS:
+        raise InvalidArgument(
+            f"lio pool kind {kind!r} is unknown", hint=f"use one of {', '.join(POOL_KINDS)}"
+        )
+    if kind == "dir":
+        if not location.startswith("/") or "\0" in location:
+            raise InvalidArgument(f"pool {name!r}: directory {location!r} is not absolute")
+        location = os.path.normpath(location)
+    else:
+        parts = location.split("/")
+        if len(parts) != (2 if kind == "lvm-thin" else 1) or not all(
+            re.fullmatch(LVM_NAME, p) for p in parts
+        ):
+            want = "VG/THINPOOL" if kind == "lvm-thin" else "VG"
+            raise InvalidArgument(f"pool {name!r}: {location!r} is not a valid {want}")
+        escaped = len(parts[0]) + parts[0].count("-")
+        if escaped + 1 + 2 * NAME_MAX_LENGTH > _DM_NAME_MAX:
+            raise InvalidArgument(
+                f"pool {name!r}: volume group name {parts[0]!r} is too long for "
+                f"{NAME_MAX_LENGTH}-character volume names",
+                hint="use a shorter volume group name",
+            )
+    return PoolConfig(name, kind, location, ratio)
+
+
+def _build(settings: dict[str, Any]) -> LioOptions:
+    target = canonical_iqn(str(settings.get("target") or default_target()))
+    if not target.startswith("iqn."):
+        raise InvalidArgument(f"the lio target name must be an iqn. name, not {target!r}")
+    portals = tuple(_portal(str(p)) for p in settings.get("portals") or ["0.0.0.0:3260"])
+    pools: list[PoolConfig] = list(settings.get("pools") or [])
+    names = [p.name for p in pools]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise InvalidArgument(f"lio pool name(s) used twice: {', '.join(duplicates)}")
+    try:
+        backups = int(settings.get("backups", 10))
+    except (TypeError, ValueError):
+        raise InvalidArgument("backups must be a whole number") from None
+    for key in ("saveconfig", "configfs"):
+        if key in settings and not str(settings[key]).startswith("/"):
+            raise InvalidArgument(f"{key} must be an absolute path")
+    return LioOptions(
+        target=target,
+        portals=portals,
+        pools=tuple(pools),
+        saveconfig=str(settings.get("saveconfig", DEFAULT_SAVECONFIG)),
+        configfs=str(settings.get("configfs", DEFAULT_CONFIGFS)),
+        backups=max(0, backups),
+    )
+
+
+def _portal(text: str) -> tuple[str, int]:
+    if text.startswith("["):
+        address, _, port = text[1:].partition("]")
+        port = port.removeprefix(":")
+    elif text.count(":") == 1:
+        address, _, port = text.partition(":")
+    else:
+        address, port = text, ""
+    try:
+        number = int(port) if port else 3260
+        socket.inet_pton(socket.AF_INET6 if ":" in address else socket.AF_INET, address)
+    except (ValueError, OSError):
+        raise InvalidArgument(
+            f"portal {text!r} is not IP:PORT", hint="e.g. 0.0.0.0:3260 or [::]:3260"
+        ) from None
+    if not 0 < number < 65536:
+        raise InvalidArgument(f"portal {text!r}: port out of range")
+    return address, number
