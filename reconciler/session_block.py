@@ -125,14 +125,13 @@ class BlockOperations(SessionBase):
         """Create a host/access group with a set of initiators; idempotent by name."""
         self.limits.check_name("access group", name)
         parsed = sorted({_initiator(i) for i in initiators})
-        self.limits.check_initiator_count(name, len(parsed))
         needs = [Capability.ACCESS_GROUPS, *{_INITIATOR_CAPABILITY[i.kind] for i in parsed}]
-        return self._submit(
-            needs,
-            f"create access group {name}",
-            lambda: self.provider.create_access_group(_id(system), name, parsed),
-            options,
-        )
+
+        def create() -> Job[AccessGroup]:  # after the capability gate
+            self.limits.check_initiator_count(name, len(parsed))
+            return self.provider.create_access_group(_id(system), name, parsed)
+
+        return self._submit(needs, f"create access group {name}", create, options)
 
     def delete_access_group(self, group: Ref, **options: Unpack[WaitOptions]) -> Job[None]:
         """Delete an access group (it must have no mapped volumes)."""

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import pytest
 
+# The qemu lab VM (tests/lab): the ``lab`` marker and the session-scoped ``lab`` fixture.
+pytest_plugins = ["lab.plugin"]
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(

@@ -27,6 +27,8 @@ from .target import LioTarget
 __all__ = ["LioBase"]
 
 _KEPT_JOBS = 200
+MASKING_KINDS = frozenset({Kind.ACCESS_GROUPS, Kind.MAPPINGS})
+"""Kinds read from configfs alone (no LVM commands)."""
 
 
 class LioBase(ProviderBase):
@@ -49,9 +51,9 @@ class LioBase(ProviderBase):
             self._target = LioTarget(self.options)
         return self._target
 
-    def inventory(self) -> Inventory:
-        """A fresh read of configfs, LVM and the pool directories."""
-        return take_inventory(self.options)
+    def inventory(self, *, storage: bool = True) -> Inventory:
+        """A fresh read of configfs, and of LVM and the pool directories with ``storage``."""
+        return take_inventory(self.options, storage=storage)
 
     def _finish(self, operation: str, kind: Kind | None, object_id: str | None) -> Job[Any]:
         """Save the configuration and record a finished job whose result is the object
@@ -59,7 +61,8 @@ class LioBase(ProviderBase):
         self.save()
         result = None
         if kind is not None and object_id is not None:
-            state = observe_inventory(self.inventory(), frozenset({kind}))
+            storage = kind not in MASKING_KINDS
+            state = observe_inventory(self.inventory(storage=storage), frozenset({kind}))
             result = next((o for o in state.of(kind) if o.id == object_id), None)
         return self._record(Job(self._job_id(), operation, JobState.SUCCEEDED, 100, result))
 
@@ -114,7 +117,8 @@ class LioBase(ProviderBase):
     def observe(self, kinds: frozenset[Kind] | None = None) -> Any:
         """The live state of the requested kinds (read-only)."""
         wanted = KINDS if kinds is None else frozenset(kinds) & KINDS
-        return observe_inventory(self.inventory(), wanted)
+        storage = not wanted <= MASKING_KINDS | {Kind.SYSTEMS, Kind.TARGET_PORTS}
+        return observe_inventory(self.inventory(storage=storage), wanted)
 
     def job(self, job_id: str) -> Job[Any]:
         """A job this connection ran (operations are synchronous: always finished)."""

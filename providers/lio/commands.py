@@ -46,7 +46,11 @@ def run(argv: Sequence[str], *, timeout: float = 600.0) -> str:
     except subprocess.TimeoutExpired:
         raise ProviderError(f"{argv[0]} did not finish within {timeout:g} s") from None
     if done.returncode != 0:
-        lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
+        lines = [
+            line.strip()
+            for line in done.stderr.splitlines()
+            if line.strip() and not line.strip().startswith("Run `")  # LVM's usage pointer
+        ]
         detail = lines[-1] if lines else f"exit status {done.returncode}"
         raise ProviderError(f"{' '.join(argv[:2])} failed: {detail}")
     return done.stdout

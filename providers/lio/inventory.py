@@ -81,21 +81,26 @@ class Inventory:
         return result
 
 
-def take_inventory(options: LioOptions) -> Inventory:
-    """Read configfs, LVM (when an LVM pool is configured) and the pool directories."""
+def take_inventory(options: LioOptions, *, storage: bool = True) -> Inventory:
+    """Read configfs, LVM (when an LVM pool is configured) and the pool directories.
+
+    ``storage=False`` reads configfs only (enough for hosts and mappings): volumes then carry
+    their names, paths and serials but no pool, provisioning or snapshots.
+    """
     tree = read_tree(options.configfs)
-    needs_lvm = any(p.kind != "dir" for p in options.pools) or any(
-        b.plugin == "iblock" for b in tree.backstores
+    needs_lvm = storage and (
+        any(p.kind != "dir" for p in options.pools)
+        or any(b.plugin == "iblock" for b in tree.backstores)
     )
     inventory = Inventory(options, tree, read_report() if needs_lvm else None)
     inventory.problems.extend(tree.problems)
-    files = _dir_files(options)
+    files = _dir_files(options) if storage else {}
     for backstore in tree.backstores:
         lv = inventory.lvm.by_path(backstore.path) if inventory.lvm else None
         image = (
             files.get(os.path.normpath(backstore.path)) if backstore.plugin == "fileio" else None
         )
-        pool = _pool_of(options, backstore.path, lv)
+        pool = _pool_of(options, backstore.path, lv) if storage else None
         if lv is not None:
             thin, used, replica = lv.is_thin, lv.used, _replica(lv.tag_value(REPLICA_TAG))
         elif image is not None:
@@ -115,8 +120,9 @@ def take_inventory(options: LioOptions) -> Inventory:
             replica,
             lv,
         )
-    _lvm_snapshots(inventory)
-    _dir_snapshots(inventory)
+    if storage:
+        _lvm_snapshots(inventory)
+        _dir_snapshots(inventory)
     return inventory
 
 

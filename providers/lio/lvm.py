@@ -131,8 +131,8 @@ def _tags(tags: Iterable[str]) -> list[str]:
 
 def create(vg: str, name: str, size: int, *, thin_pool: str = "", tags: Sequence[str] = ()) -> None:
     """A thick LV of ``size`` bytes in ``vg``, or a thin LV in ``vg/thin_pool``."""
-    if thin_pool:  # nothing to wipe on a new thin LV: unprovisioned blocks read as zeros
-        sizing = ["-Zn", "-Wn", "-V", f"{size}b", "--thinpool", thin_pool]
+    if thin_pool:  # zeroing is the thin pool's business: unprovisioned blocks read as zeros
+        sizing = ["-V", f"{size}b", "--thinpool", thin_pool]
     else:
         sizing = ["-Zy", "-Wy", "-L", f"{size}b"]
     run(["lvcreate", "-y", "-n", name, *sizing, *_tags(tags), vg])

@@ -67,7 +67,7 @@ class MaskingOps(VolumeOps):
         wanted = sorted({i.id for i in initiators})
         LIMITS.check_initiator_count(name, len(wanted))
         with self.operation("create_access_group"):
-            inventory = self.inventory()
+            inventory = self.inventory(storage=False)
             existing = inventory.groups().get(name)
             if existing is not None:
                 have = sorted(a.initiator for a in existing)
@@ -91,7 +91,7 @@ class MaskingOps(VolumeOps):
         """Delete every node ACL of the host (it must have no mapped volumes)."""
         group = _group_name(access_group_id)
         with self.operation("delete_access_group"):
-            members = _members(self.inventory(), group)
+            members = _members(self.inventory(storage=False), group)
             if _luns(members):
                 raise Busy(
                     f"host {group!r} has {len(_luns(members))} mapped volume(s)",
@@ -105,7 +105,7 @@ class MaskingOps(VolumeOps):
         """A node ACL for ``initiator`` with the host's tag and mapped LUNs."""
         group = _group_name(access_group_id)
         with self.operation("add_initiator"):
-            inventory = self.inventory()
+            inventory = self.inventory(storage=False)
             members = _members(inventory, group)
             if all(a.initiator != initiator.id for a in members):
                 LIMITS.check_initiator_count(group, len(members) + 1)
@@ -117,7 +117,7 @@ class MaskingOps(VolumeOps):
         """Delete the initiator's node ACL (not the host's last one)."""
         group = _group_name(access_group_id)
         with self.operation("remove_initiator"):
-            members = _members(self.inventory(), group)
+            members = _members(self.inventory(storage=False), group)
             if all(a.initiator != initiator_id for a in members):
                 raise NotFound(f"initiator {initiator_id} is not in host {group!r}")
             if len(members) == 1:
@@ -136,7 +136,7 @@ class MaskingOps(VolumeOps):
         configfs and to the saved configuration (mode 0600), never to storplan's output."""
         group = _group_name(access_group_id)
         with self.operation("set_chap"):
-            members = _members(self.inventory(), group)
+            members = _members(self.inventory(storage=False), group)
             if all(a.initiator != initiator_id for a in members):
                 raise NotFound(f"initiator {initiator_id} is not in host {group!r}")
             if user is not None and secret is None:
@@ -149,7 +149,7 @@ class MaskingOps(VolumeOps):
         ``None``); idempotent."""
         group = _group_name(access_group_id)
         with self.operation("map_volume"):
-            inventory = self.inventory()
+            inventory = self.inventory(storage=False)
             stored = self.stored_volume(inventory, volume_id)
             tpg_lun = inventory.lun_of(stored.name)
             if tpg_lun is None:
@@ -180,7 +180,7 @@ class MaskingOps(VolumeOps):
         """Remove the volume's mapped LUN from every initiator of the host."""
         group = _group_name(access_group_id)
         with self.operation("unmap_volume"):
-            inventory = self.inventory()
+            inventory = self.inventory(storage=False)
             stored = self.stored_volume(inventory, volume_id)
             tpg_lun = inventory.lun_of(stored.name)
             if tpg_lun is None or tpg_lun not in _luns(_members(inventory, group)).values():
