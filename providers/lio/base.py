@@ -80,7 +80,8 @@ class LioBase(ProviderBase):
 
     def save(self) -> None:
         """Persist the LIO configuration (see :mod:`.persist`)."""
-        save_config(self.target.dump(), self.options.saveconfig, self.options.backups)
+        target = self.target
+        save_config(target.dump(), target.save_file(), self.options.backups)
 
     # ------------------------------------------------------------------ look-ups
     def pool_config(self, pool_id: str) -> PoolConfig:

@@ -42,7 +42,6 @@ from .names import LVM_NAME, NAME_MAX_LENGTH, check_object_name
 __all__ = ["DEFAULT_CONFIG", "LioOptions", "PoolConfig", "parse_options"]
 
 DEFAULT_CONFIG = "/etc/storplan/lio.yaml"
-DEFAULT_SAVECONFIG = "/etc/target/saveconfig.json"  # what the target service restores at boot
 DEFAULT_CONFIGFS = "/sys/kernel/config/target"
 POOL_KINDS = ("lvm", "lvm-thin", "dir")
 _DM_NAME_MAX = 127  # device-mapper names ("VG-LV", dashes doubled) are at most 127 bytes
@@ -78,7 +77,9 @@ class LioOptions:
     target: str
     portals: tuple[tuple[str, int], ...]
     pools: tuple[PoolConfig, ...]
-    saveconfig: str = DEFAULT_SAVECONFIG
+    saveconfig: str = ""
+    """Where to save the configuration; empty: rtslib's default file (the one the distribution's
+    boot-time restore reads: ``/etc/target/`` upstream, ``/etc/rtslib-fb-target/`` on Debian)."""
     configfs: str = DEFAULT_CONFIGFS
     backups: int = 10
 
@@ -227,7 +228,7 @@ def _build(settings: dict[str, Any]) -> LioOptions:
         target=target,
         portals=portals,
         pools=tuple(pools),
-        saveconfig=str(settings.get("saveconfig", DEFAULT_SAVECONFIG)),
+        saveconfig=str(settings.get("saveconfig", "")),
         configfs=str(settings.get("configfs", DEFAULT_CONFIGFS)),
         backups=max(0, backups),
     )

@@ -1,10 +1,10 @@
 """Keep LIO's configuration across reboots, the way targetcli does.
 
-After every change the whole configuration is written to ``saveconfig.json`` (the file the
-``rtslib-fb-targetctl`` / ``target`` service restores at boot) atomically: a temporary file in
-the same directory, fsync, rename, fsync of the directory.  The previous file, when it
-differs, is kept first as ``backup/saveconfig-YYYYMMDD-HH:MM:SS.json`` and only the newest
-``backups`` copies are kept.
+After every change the whole configuration is written to ``saveconfig.json`` (by default the
+file the distribution's ``target`` / ``rtslib-fb-targetctl`` service restores at boot)
+atomically: a temporary file in the same directory, fsync, rename, fsync of the directory.
+The previous file, when it differs, is kept first as
+``backup/saveconfig-YYYYMMDD-HH:MM:SS.json`` and only the newest ``backups`` copies are kept.
 """
 
 from __future__ import annotations

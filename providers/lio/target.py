@@ -173,6 +173,12 @@ class LioTarget:
                     if mlun.tpg_lun.lun == tpg_lun:
                         mlun.delete()
 
+    def save_file(self) -> str:
+        """The configured save file, else rtslib's default (what the boot-time restore of the
+        distribution's rtslib package reads)."""
+        default = getattr(self.rts.root, "default_save_file", "/etc/target/saveconfig.json")
+        return self.options.saveconfig or str(default)
+
     def dump(self) -> dict[str, Any]:
         """The whole LIO configuration in targetcli's saveconfig.json format."""
         with rtslib_errors("read the configuration to save it"):

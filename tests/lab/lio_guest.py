@@ -58,6 +58,11 @@ class LioGuest:
 
     def __init__(self, lab: LabVM) -> None:
         self.lab = lab
+        self.save_file = lab.run(
+            f"{GUEST_VENV}/bin/python -c"
+            " 'from rtslib_fb.root import default_save_file; print(default_save_file)'"
+        ).stdout.strip()
+        """Where rtslib (so the provider, and the boot-time restore) keeps the configuration."""
 
     def storplan(
         self, *args: str, check: bool = True, env: dict[str, str] | None = None

@@ -10,6 +10,7 @@ clean-up, then CHAP, read-only planning and a reboot.
 from __future__ import annotations
 
 import json
+import os
 import re
 
 import pytest
@@ -138,10 +139,10 @@ def test_each_host_sees_exactly_its_luns_and_writes_land(guest: LioGuest) -> Non
 
 def test_reapplying_the_same_manifest_changes_nothing(guest: LioGuest) -> None:
     assert guest.plan(manifest()).returncode == 0
-    before = guest.lab.run("sha256sum /etc/target/saveconfig.json").stdout
+    before = guest.lab.run(f"sha256sum {guest.save_file}").stdout
     done = guest.apply(manifest())
     assert "no changes" in done.stdout.lower() or done.returncode == 0
-    assert guest.lab.run("sha256sum /etc/target/saveconfig.json").stdout == before
+    assert guest.lab.run(f"sha256sum {guest.save_file}").stdout == before
 
 
 def test_grow_and_snapshot_are_seen_by_the_initiator(guest: LioGuest) -> None:
@@ -190,7 +191,7 @@ def test_chap_is_enforced_and_the_secret_never_printed(guest: LioGuest) -> None:
     guest.logout()
     with guest.logged_in(WEB, chap=("webuser", secret)):
         assert sorted(guest.luns()) == [0, 1]
-    mode = guest.lab.run("stat -c %a /etc/target/saveconfig.json").stdout.strip()
+    mode = guest.lab.run(f"stat -c %a {guest.save_file}").stdout.strip()
     assert mode == "600"
 
 
@@ -199,8 +200,9 @@ def test_plan_and_show_change_nothing_on_the_host(guest: LioGuest) -> None:
     snapshot_state = (
         f"{GUEST_VENV}/bin/python -c 'import json, rtslib_fb;"
         " print(json.dumps(rtslib_fb.RTSRoot().dump(), sort_keys=True))' | sha256sum;"
-        " sha256sum /etc/target/saveconfig.json; cat /sys/kernel/config/target/dbroot;"
-        " ls /etc/target/backup | wc -l; lvs --noheadings -o lv_name,lv_size vg0"
+        f" sha256sum {guest.save_file}; cat /sys/kernel/config/target/dbroot;"
+        f" ls {os.path.dirname(guest.save_file)}/backup | wc -l;"
+        " lvs --noheadings -o lv_name,lv_size vg0"
     )
     before = guest.lab.run(snapshot_state).stdout
     bigger = manifest(web_size="1GiB", shared_size="64MiB", snapshot=True, with_db=False,
