@@ -186,6 +186,44 @@ def test_initiator_moves_to_an_earlier_host(tmp_path: Path, store: StateStore) -
     assert apply(manifest, store, verify_retries=0).ok
 
 
+def test_replaced_initiator_is_added_before_the_old_one_goes(
+    tmp_path: Path, store: StateStore
+) -> None:
+    """A new HBA: the host keeps access throughout (and a LIO host never becomes empty)."""
+    uri = f"sim://{tmp_path / 'array.db'}"
+    session, system = system_session(uri)
+    with session:
+        session.create_access_group(system, "app01", [IQN + "old"])
+    hosts = [{"name": "app01", "initiators": [IQN + "new"]}]
+    array = {"name": "sim", "provider": uri, "system": SYSTEM, "hosts": hosts}
+    manifest = load(write_manifest(tmp_path / "m.yaml", [array]))
+    actions = {a.id: a for a in plan(manifest, store, ALL).actions}
+    remove = actions[f"sim/initiator/app01/{IQN}old/remove_initiator"]
+    assert f"sim/initiator/app01/{IQN}new/add_initiator" in remove.requires
+    assert apply(manifest, store, verify_retries=0).ok
+
+
+def test_initiators_swapped_between_hosts_plan_without_a_cycle(
+    tmp_path: Path, store: StateStore
+) -> None:
+    uri = f"sim://{tmp_path / 'array.db'}"
+    session, system = system_session(uri)
+    with session:
+        session.create_access_group(system, "app01", [IQN + "x"])
+        session.create_access_group(system, "app02", [IQN + "y"])
+    hosts = [
+        {"name": "app01", "initiators": [IQN + "y"]},
+        {"name": "app02", "initiators": [IQN + "x"]},
+    ]
+    array = {"name": "sim", "provider": uri, "system": SYSTEM, "hosts": hosts}
+    manifest = load(write_manifest(tmp_path / "m.yaml", [array]))
+    actions = {a.id: a for a in plan(manifest, store, ALL).actions}
+    add_y = actions[f"sim/initiator/app01/{IQN}y/add_initiator"]
+    assert f"sim/initiator/app02/{IQN}y/remove_initiator" in add_y.requires
+    assert apply(manifest, store, verify_retries=0).ok
+    assert not plan(manifest, store, ALL).actions
+
+
 def test_automatic_and_explicit_luns_on_one_host(
     tmp_path: Path, uri: str, store: StateStore
 ) -> None:
