@@ -112,8 +112,9 @@ class LioTarget:
             raise NotFound(f"initiator {initiator} has no node ACL on this target") from None
 
     def members(self, group: str) -> list[Any]:
-        """The node ACLs tagged ``group``."""
-        return [acl for acl in self.tpg().node_acls if acl.tag == group]
+        """The node ACLs of host ``group``: those tagged ``group``, or the one untagged ACL of
+        initiator ``group`` (how an ACL made outside storplan is observed)."""
+        return [acl for acl in self.tpg().node_acls if (acl.tag or acl.node_wwn) == group]
 
     def add_acl(self, group: str, initiator: str) -> None:
         """A node ACL for ``initiator`` in ``group``, with the group's mapped LUNs."""
