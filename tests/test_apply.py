@@ -30,6 +30,7 @@ from planhelpers import (
 )
 from storplan.apply import DONE, ApplyRefused
 from storplan.cli import main
+from storplan.manifest import Manifest
 from storplan.model import Kind
 from storplan.plan import Consent
 from storplan.statestore import LockHeld, StateStore
@@ -168,58 +169,60 @@ def test_rename_volume_with_replica(tmp_path: Path, uri: str, store: StateStore)
     assert [a.operation for a in plan(manifest, store, ALL).actions] == ["rename_volume"]
 
 
-def test_initiator_moves_to_an_earlier_host(tmp_path: Path, store: StateStore) -> None:
-    uri = f"sim://{tmp_path / 'array.db'}?latency=remove_initiator:0.2"
+def initiator_change(
+    tmp_path: Path,
+    store: StateStore,
+    uri: str,
+    live: dict[str, list[str]],
+    wanted: dict[str, list[str]],
+) -> tuple[Manifest, dict[str, Any]]:
+    """Hosts ``live`` on a sim array (initiator suffixes), a manifest wanting ``wanted``, and
+    its planned actions by id."""
     session, system = system_session(uri)
     with session:
-        session.create_access_group(system, "app01", [IQN + "a"])
-        session.create_access_group(system, "app02", [IQN + "moving"])
-    hosts = [
-        {"name": "app01", "initiators": [IQN + "a", IQN + "moving"]},
-        {"name": "app02", "initiators": [IQN + "b"]},
-    ]
+        for name, suffixes in live.items():
+            session.create_access_group(system, name, [IQN + s for s in suffixes])
+    hosts = [{"name": n, "initiators": [IQN + s for s in ss]} for n, ss in wanted.items()]
     array = {"name": "sim", "provider": uri, "system": SYSTEM, "hosts": hosts}
     manifest = load(write_manifest(tmp_path / "m.yaml", [array]))
-    actions = {a.id: a for a in plan(manifest, store, ALL).actions}
-    add = actions[f"sim/initiator/app01/{IQN}moving/add_initiator"]
-    assert f"sim/initiator/app02/{IQN}moving/remove_initiator" in add.requires
+    return manifest, {a.id: a for a in plan(manifest, store, ALL).actions}
+
+
+def step(host: str, suffix: str, operation: str) -> str:
+    return f"sim/initiator/{host}/{IQN}{suffix}/{operation}"
+
+
+def test_initiator_moves_to_an_earlier_host(tmp_path: Path, store: StateStore) -> None:
+    uri = f"sim://{tmp_path / 'array.db'}?latency=remove_initiator:0.2"
+    manifest, actions = initiator_change(
+        tmp_path, store, uri, {"app01": ["a"], "app02": ["moving"]},
+        {"app01": ["a", "moving"], "app02": ["b"]},
+    )  # fmt: skip
+    add = actions[step("app01", "moving", "add_initiator")]
+    assert step("app02", "moving", "remove_initiator") in add.requires
     assert apply(manifest, store, verify_retries=0).ok
 
 
 def test_replaced_initiator_is_added_before_the_old_one_goes(
-    tmp_path: Path, store: StateStore
+    tmp_path: Path, uri: str, store: StateStore
 ) -> None:
     """A new HBA: the host keeps access throughout (and a LIO host never becomes empty)."""
-    uri = f"sim://{tmp_path / 'array.db'}"
-    session, system = system_session(uri)
-    with session:
-        session.create_access_group(system, "app01", [IQN + "old"])
-    hosts = [{"name": "app01", "initiators": [IQN + "new"]}]
-    array = {"name": "sim", "provider": uri, "system": SYSTEM, "hosts": hosts}
-    manifest = load(write_manifest(tmp_path / "m.yaml", [array]))
-    actions = {a.id: a for a in plan(manifest, store, ALL).actions}
-    remove = actions[f"sim/initiator/app01/{IQN}old/remove_initiator"]
-    assert f"sim/initiator/app01/{IQN}new/add_initiator" in remove.requires
+    manifest, actions = initiator_change(
+        tmp_path, store, uri, {"app01": ["old"]}, {"app01": ["new"]}
+    )
+    remove = actions[step("app01", "old", "remove_initiator")]
+    assert step("app01", "new", "add_initiator") in remove.requires
     assert apply(manifest, store, verify_retries=0).ok
 
 
 def test_initiators_swapped_between_hosts_plan_without_a_cycle(
-    tmp_path: Path, store: StateStore
+    tmp_path: Path, uri: str, store: StateStore
 ) -> None:
-    uri = f"sim://{tmp_path / 'array.db'}"
-    session, system = system_session(uri)
-    with session:
-        session.create_access_group(system, "app01", [IQN + "x"])
-        session.create_access_group(system, "app02", [IQN + "y"])
-    hosts = [
-        {"name": "app01", "initiators": [IQN + "y"]},
-        {"name": "app02", "initiators": [IQN + "x"]},
-    ]
-    array = {"name": "sim", "provider": uri, "system": SYSTEM, "hosts": hosts}
-    manifest = load(write_manifest(tmp_path / "m.yaml", [array]))
-    actions = {a.id: a for a in plan(manifest, store, ALL).actions}
-    add_y = actions[f"sim/initiator/app01/{IQN}y/add_initiator"]
-    assert f"sim/initiator/app02/{IQN}y/remove_initiator" in add_y.requires
+    manifest, actions = initiator_change(
+        tmp_path, store, uri, {"app01": ["x"], "app02": ["y"]}, {"app01": ["y"], "app02": ["x"]}
+    )
+    add_y = actions[step("app01", "y", "add_initiator")]
+    assert step("app02", "y", "remove_initiator") in add_y.requires
     assert apply(manifest, store, verify_retries=0).ok
     assert not plan(manifest, store, ALL).actions
 

@@ -11,13 +11,17 @@ from __future__ import annotations
 import itertools
 import threading
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from storplan.errors import InvalidArgument, NotFound, StorplanError
 from storplan.model.enums import JobState, Kind
 from storplan.model.job import ErrorInfo, Job
+from storplan.model.state import State
 from storplan.providers import ProviderBase
 
+from . import ids
 from .inventory import Inventory, StoredVolume, take_inventory
 from .observe import KINDS, observe_inventory
 from .options import LioOptions, PoolConfig
@@ -44,6 +48,16 @@ class LioBase(ProviderBase):
         self._target: LioTarget | None = None
 
     # ------------------------------------------------------------------ helpers
+    @contextmanager
+    def operation(self, name: str) -> Iterator[None]:
+        """Run one change under the provider lock, recording a failed job on error."""
+        with self._lock:
+            try:
+                yield
+            except StorplanError as exc:
+                self._failed(name, exc)
+                raise
+
     @property
     def target(self) -> LioTarget:
         """rtslib access, created on the first change (observing never needs it)."""
@@ -86,7 +100,7 @@ class LioBase(ProviderBase):
     # ------------------------------------------------------------------ look-ups
     def pool_config(self, pool_id: str) -> PoolConfig:
         """The configured pool behind ``pool_id``."""
-        pool = self.options.pool(pool_id.removeprefix("pool:"))
+        pool = self.options.pool(ids.name_of(pool_id))
         if pool is None:
             raise NotFound(
                 f"pool {pool_id} is not configured for this lio provider",
@@ -98,7 +112,7 @@ class LioBase(ProviderBase):
     @staticmethod
     def stored_volume(inventory: Inventory, volume_id: str) -> StoredVolume:
         """The volume behind ``volume_id`` in ``inventory``."""
-        name = volume_id.removeprefix("vol:")
+        name = ids.name_of(volume_id)
         stored = inventory.volumes.get(name)
         if stored is None:
             raise NotFound(f"volume {name!r} does not exist")
@@ -115,7 +129,7 @@ class LioBase(ProviderBase):
         return stored.pool
 
     # ------------------------------------------------------------------ queries
-    def observe(self, kinds: frozenset[Kind] | None = None) -> Any:
+    def observe(self, kinds: frozenset[Kind] | None = None) -> State:
         """The live state of the requested kinds (read-only)."""
         wanted = KINDS if kinds is None else frozenset(kinds) & KINDS
         storage = not wanted <= MASKING_KINDS | {Kind.SYSTEMS, Kind.TARGET_PORTS}

@@ -10,9 +10,7 @@ the snapshot's own name is kept in an LV tag.
 from __future__ import annotations
 
 import hashlib
-import re
 
-from storplan.errors import InvalidArgument
 from storplan.model.capabilities import Limits
 from storplan.size import Size
 
@@ -61,10 +59,3 @@ def snapshot_lv_name(volume: str, snapshot: str) -> str:
     """The LV holding ``volume``'s snapshot ``snapshot``: short, unique, never reserved."""
     digest = hashlib.sha256(f"{volume}\0{snapshot}".encode()).hexdigest()[:16]
     return f"sp_snap_{digest}"
-
-
-def check_lvm_name(text: str, what: str) -> str:
-    """``text`` if LVM accepts it as a name (used for names read from configuration)."""
-    if re.fullmatch(LVM_NAME, text) is None:
-        raise InvalidArgument(f"{what} {text!r} is not a valid LVM name")
-    return text

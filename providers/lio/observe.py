@@ -13,21 +13,13 @@ from storplan.model.state import State
 from storplan.model.system import System, TargetPort
 from storplan.size import Size
 
+from . import ids
 from .dirpool import DirPool
 from .inventory import Inventory, StoredVolume
 from .options import PoolConfig
 
-__all__ = [
-    "SYSTEM_ID",
-    "access_group_id",
-    "naa_of",
-    "observe_inventory",
-    "pool_id",
-    "pool_model",
-    "volume_id",
-]
+__all__ = ["KINDS", "naa_of", "observe_inventory", "pool_model"]
 
-SYSTEM_ID = "lio"
 KINDS = frozenset(
     {
         Kind.SYSTEMS,
@@ -42,22 +34,6 @@ KINDS = frozenset(
 )
 
 
-def pool_id(name: str) -> str:
-    return f"pool:{name}"
-
-
-def volume_id(name: str) -> str:
-    return f"vol:{name}"
-
-
-def access_group_id(name: str) -> str:
-    return f"host:{name}"
-
-
-def snapshot_id(volume: str, name: str) -> str:
-    return f"snap:{volume}/{name}"
-
-
 def naa_of(serial: str) -> str:
     """The NAA designator LIO reports in VPD page 0x83: IEEE registered extended format with
     LIO's company id 0x001405 and the first 25 hex digits of the unit serial."""
@@ -68,7 +44,7 @@ def naa_of(serial: str) -> str:
 def system() -> System:
     """The Linux host as a storage system."""
     return System(
-        SYSTEM_ID,
+        ids.SYSTEM,
         socket.gethostname(),
         vendor="Linux",
         model="LIO iSCSI target",
@@ -88,8 +64,8 @@ def observe_inventory(inventory: Inventory, kinds: frozenset[Kind]) -> State:
     if Kind.SNAPSHOTS in kinds:
         parts["snapshots"] = tuple(
             Snapshot(
-                snapshot_id(s.volume, s.name),
-                volume_id(s.volume),
+                ids.snapshot(s.volume, s.name),
+                ids.volume(s.volume),
                 s.name,
                 s.created,
                 Size(s.size),
@@ -110,9 +86,9 @@ def observe_inventory(inventory: Inventory, kinds: frozenset[Kind]) -> State:
 
 def _volume(stored: StoredVolume) -> Volume:
     return Volume(
-        volume_id(stored.name),
-        SYSTEM_ID,
-        pool_id(stored.pool.name) if stored.pool else "",
+        ids.volume(stored.name),
+        ids.SYSTEM,
+        ids.pool(stored.pool.name) if stored.pool else "",
         stored.name,
         Size(stored.size),
         stored.thin,
@@ -151,8 +127,8 @@ def pool_model(inventory: Inventory, pool: PoolConfig) -> Pool:
                 free = int(tp.size * (100 - (tp.data_percent or 0.0)) / 100)
         provisioning = frozenset({thin if pool.kind == "lvm-thin" else thick})
     return Pool(
-        pool_id(pool.name),
-        SYSTEM_ID,
+        ids.pool(pool.name),
+        ids.SYSTEM,
         pool.name,
         total=Size(total),
         free=Size(free),
@@ -172,9 +148,9 @@ def _replicas(inventory: Inventory) -> list[Replica]:
         kind, source = stored.replica
         result.append(
             Replica(
-                f"rep:{stored.name}",
-                volume_id(source),
-                volume_id(stored.name),
+                ids.replica(stored.name),
+                ids.volume(source),
+                ids.volume(stored.name),
                 ReplicaKind.CLONE if kind == "clone" else ReplicaKind.COPY,
             )
         )
@@ -192,10 +168,10 @@ def _masking(inventory: Inventory) -> tuple[tuple[AccessGroup, ...], tuple[Mappi
         views = [{m: lun_volume.get(t) for m, t in a.mapped.items()} for a in acls]
         consistent = all(v == views[0] for v in views)
         health = Health.OK if consistent else Health.DEGRADED
-        groups.append(AccessGroup(access_group_id(name), SYSTEM_ID, name, members, health))
+        groups.append(AccessGroup(ids.host(name), ids.SYSTEM, name, members, health))
         for lun, volume in sorted(views[0].items()):
             if volume is not None:
-                mappings.append(Mapping(volume_id(volume), access_group_id(name), lun))
+                mappings.append(Mapping(ids.volume(volume), ids.host(name), lun))
     return tuple(groups), tuple(mappings)
 
 
@@ -204,6 +180,6 @@ def _ports(inventory: Inventory) -> tuple[TargetPort, ...]:
     if tpg is None:
         return ()
     return tuple(
-        TargetPort(f"port:{portal}", SYSTEM_ID, InitiatorKind.ISCSI, tpg.target, portal)
+        TargetPort(f"port:{portal}", ids.SYSTEM, InitiatorKind.ISCSI, tpg.target, portal)
         for portal in tpg.portals
     )

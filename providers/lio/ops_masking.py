@@ -14,10 +14,10 @@ from storplan.errors import AlreadyExists, Busy, InvalidArgument, NotFound
 from storplan.model.enums import Kind
 from storplan.model.job import Job
 
+from . import ids
 from .configfs import Acl
 from .inventory import Inventory
 from .names import LIMITS, check_object_name
-from .observe import access_group_id
 from .ops_volumes import VolumeOps
 
 if TYPE_CHECKING:
@@ -27,10 +27,6 @@ if TYPE_CHECKING:
     from storplan.model.block import Initiator
 
 __all__ = ["MaskingOps"]
-
-
-def _group_name(access_group_id: str) -> str:
-    return access_group_id.removeprefix("host:")
 
 
 def _members(inventory: Inventory, group: str) -> list[Acl]:
@@ -85,16 +81,17 @@ class MaskingOps(VolumeOps):
                     for initiator in added:
                         self.target.remove_acl(initiator)
                     raise
-            return self._finish("create_access_group", Kind.ACCESS_GROUPS, access_group_id(name))
+            return self._finish("create_access_group", Kind.ACCESS_GROUPS, ids.host(name))
 
     def delete_access_group(self, access_group_id: str) -> Job[Any]:
         """Delete every node ACL of the host (it must have no mapped volumes)."""
-        group = _group_name(access_group_id)
+        group = ids.name_of(access_group_id)
         with self.operation("delete_access_group"):
             members = _members(self.inventory(storage=False), group)
-            if _luns(members):
+            mapped = _luns(members)
+            if mapped:
                 raise Busy(
-                    f"host {group!r} has {len(_luns(members))} mapped volume(s)",
+                    f"host {group!r} has {len(mapped)} mapped volume(s)",
                     hint="unmap them first",
                 )
             for acl in members:
@@ -103,7 +100,7 @@ class MaskingOps(VolumeOps):
 
     def add_initiator(self, access_group_id: str, initiator: Initiator) -> Job[Any]:
         """A node ACL for ``initiator`` with the host's tag and mapped LUNs."""
-        group = _group_name(access_group_id)
+        group = ids.name_of(access_group_id)
         with self.operation("add_initiator"):
             inventory = self.inventory(storage=False)
             members = _members(inventory, group)
@@ -115,7 +112,7 @@ class MaskingOps(VolumeOps):
 
     def remove_initiator(self, access_group_id: str, initiator_id: str) -> Job[Any]:
         """Delete the initiator's node ACL (not the host's last one)."""
-        group = _group_name(access_group_id)
+        group = ids.name_of(access_group_id)
         with self.operation("remove_initiator"):
             members = _members(self.inventory(storage=False), group)
             if all(a.initiator != initiator_id for a in members):
@@ -134,7 +131,7 @@ class MaskingOps(VolumeOps):
     ) -> Job[Any]:
         """CHAP credentials of one initiator (``None`` clears them); the secret is written to
         configfs and to the saved configuration (mode 0600), never to storplan's output."""
-        group = _group_name(access_group_id)
+        group = ids.name_of(access_group_id)
         with self.operation("set_chap"):
             members = _members(self.inventory(storage=False), group)
             if all(a.initiator != initiator_id for a in members):
@@ -147,7 +144,7 @@ class MaskingOps(VolumeOps):
     def map_volume(self, volume_id: str, access_group_id: str, lun: int | None) -> Job[Any]:
         """Expose the volume to every initiator of the host as ``lun`` (lowest free if
         ``None``); idempotent."""
-        group = _group_name(access_group_id)
+        group = ids.name_of(access_group_id)
         with self.operation("map_volume"):
             inventory = self.inventory(storage=False)
             stored = self.stored_volume(inventory, volume_id)
@@ -174,11 +171,11 @@ class MaskingOps(VolumeOps):
                     )
                 LIMITS.check_lun(lun)
                 self.target.map(group, tpg_lun, lun)
-            return self._finish("map_volume", Kind.MAPPINGS, f"vol:{stored.name}@{access_group_id}")
+            return self._finish("map_volume", Kind.MAPPINGS, ids.mapping(stored.name, group))
 
     def unmap_volume(self, volume_id: str, access_group_id: str) -> Job[Any]:
         """Remove the volume's mapped LUN from every initiator of the host."""
-        group = _group_name(access_group_id)
+        group = ids.name_of(access_group_id)
         with self.operation("unmap_volume"):
             inventory = self.inventory(storage=False)
             stored = self.stored_volume(inventory, volume_id)

@@ -8,8 +8,6 @@ leaves nothing behind.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from storplan.errors import (
@@ -18,20 +16,19 @@ from storplan.errors import (
     CapacityExceeded,
     InvalidArgument,
     NotFound,
-    StorplanError,
     Unsupported,
 )
 from storplan.model.enums import Kind, ReplicaKind
 from storplan.model.job import Job
 from storplan.size import Size
 
-from . import lvm
+from . import ids, lvm
 from .base import LioBase
 from .commands import run
 from .dirpool import DirPool, remove_image
 from .inventory import Inventory, StoredSnapshot, StoredVolume
 from .names import LIMITS, check_object_name, snapshot_lv_name
-from .observe import pool_model, volume_id
+from .observe import pool_model
 from .options import PoolConfig
 
 __all__ = ["VolumeOps"]
@@ -39,16 +36,6 @@ __all__ = ["VolumeOps"]
 
 class VolumeOps(LioBase):
     """Volume, snapshot and replica operations."""
-
-    @contextmanager
-    def operation(self, name: str) -> Iterator[None]:
-        """Run one change under the provider lock, recording a failed job on error."""
-        with self._lock:
-            try:
-                yield
-            except StorplanError as exc:
-                self._failed(name, exc)
-                raise
 
     # ------------------------------------------------------------------ volumes
     def create_volume(self, pool_id: str, name: str, size: int, thin: bool) -> Job[Any]:
@@ -74,7 +61,7 @@ class VolumeOps(LioBase):
                 _check_room(inventory, pool, size, thin)
                 plugin, path = self._make_backing(pool, name, size, thin, ())
                 self._export_or_drop(pool, name, plugin, path, size)
-            return self._finish("create_volume", Kind.VOLUMES, volume_id(name))
+            return self._finish("create_volume", Kind.VOLUMES, ids.volume(name))
 
     def delete_volume(self, volume_id: str) -> Job[Any]:
         """Remove the LUN, the storage object and the backing storage."""
@@ -126,7 +113,7 @@ class VolumeOps(LioBase):
                     cow = 0 if stored.thin else stored.size
                     lv = snapshot_lv_name(stored.name, name)
                     lvm.snapshot(pool.vg, stored.name, lv, cow_size=cow, active=False, tags=tags)
-            return self._finish("create_snapshot", Kind.SNAPSHOTS, f"snap:{stored.name}/{name}")
+            return self._finish("create_snapshot", Kind.SNAPSHOTS, ids.snapshot(stored.name, name))
 
     def delete_snapshot(self, snapshot_id: str) -> Job[Any]:
         """Remove a snapshot's LV or file."""
@@ -163,13 +150,13 @@ class VolumeOps(LioBase):
                     raise AlreadyExists.conflict("volume", name, {"replica of": (have, record)})
             else:
                 self._replicate(inventory, source, pool, name, kind, record)
-            return self._finish("create_replica", Kind.REPLICAS, f"rep:{name}")
+            return self._finish("create_replica", Kind.REPLICAS, ids.replica(name))
 
     def delete_replica(self, replica_id: str) -> Job[Any]:
         """Forget the relationship; the replica stays as an independent volume."""
         with self.operation("delete_replica"):
             inventory = self.inventory()
-            stored = self.stored_volume(inventory, "vol:" + replica_id.removeprefix("rep:"))
+            stored = self.stored_volume(inventory, ids.volume(ids.name_of(replica_id)))
             if stored.replica is None:
                 raise NotFound(f"replica {replica_id} does not exist")
             if stored.lv is not None:
@@ -317,7 +304,7 @@ def _refuse_busy(inventory: Inventory, stored: StoredVolume) -> None:
 
 
 def _stored_snapshot(inventory: Inventory, snapshot_id: str) -> StoredSnapshot:
-    volume, _, name = snapshot_id.removeprefix("snap:").partition("/")
+    volume, name = ids.snapshot_names(snapshot_id)
     found = inventory.snapshots.get((volume, name))
     if found is None:
         raise NotFound(f"snapshot {name!r} of volume {volume!r} does not exist")

@@ -46,6 +46,7 @@ class LioTarget:
     def __init__(self, options: LioOptions) -> None:
         self.options = options
         self.rts = _rtslib()
+        self._tpg: Any = None
 
     # ------------------------------------------------------------------ the TPG
     def tpg(self) -> Any:
@@ -54,6 +55,8 @@ class LioTarget:
         Initiators only see what their node ACL maps (no generated ACLs, no demo mode);
         CHAP is enforced per ACL once a CHAP user is set.
         """
+        if self._tpg is not None and self._tpg.exists:
+            return self._tpg  # looked up (and set up) once, while it stays in configfs
         rts = self.rts
         with rtslib_errors("set up the iSCSI target"):
             fabric = rts.FabricModule("iscsi")
@@ -72,6 +75,7 @@ class LioTarget:
                 if (address, port) not in present:
                     rts.NetworkPortal(tpg, address, port, mode="create")
             tpg.enable = True
+        self._tpg = tpg
         return tpg
 
     # ------------------------------------------------------------------ backstores and LUNs
