@@ -5,7 +5,8 @@ set -eu
 packages="latexmk texlive-xetex texlive-latex-recommended texlive-latex-extra \
 texlive-fonts-recommended fonts-freefont-otf"
 if command -v xelatex >/dev/null 2>&1 && command -v latexmk >/dev/null 2>&1 \
-    && kpsewhich capt-of.sty >/dev/null 2>&1 && fc-list 2>/dev/null | grep -q FreeSerif; then
+    && kpsewhich capt-of.sty >/dev/null 2>&1 \
+    && [ -f /usr/share/fonts/opentype/freefont/FreeSerif.otf ]; then
     exit 0
 fi
 echo "docs: installing TeX for the PDF: $packages" >&2

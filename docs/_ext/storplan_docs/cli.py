@@ -26,8 +26,9 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 LOGGER = logging.getLogger(__name__)
-USAGE_WIDTH = 88
+USAGE_WIDTH = 76  # fits a man page on an 80-column terminal
 CLI_DOCS = "reference/cli"
+TEXT_BLOCK = (".. code-block:: text", "")  # usage lines: no highlighting guesses
 
 
 @dataclass(frozen=True)
@@ -161,7 +162,7 @@ def _command_part(command: Command, usage: bool = True) -> Part:
     if description:
         body += [rst_escape(description), ""]
     if usage:
-        body += ["::", "", *(f"   {line}" for line in _usage(command.parser).splitlines()), ""]
+        body += [*TEXT_BLOCK, *(f"   {line}" for line in _usage(command.parser).splitlines()), ""]
     if any(
         a.help != argparse.SUPPRESS and not isinstance(a, argparse._SubParsersAction)
         for a in command.parser._actions
@@ -173,7 +174,7 @@ def _command_part(command: Command, usage: bool = True) -> Part:
 
 
 def root_parts(root: argparse.ArgumentParser) -> list[Part]:
-    synopsis = ["::", "", *(f"   {line}" for line in _usage(root).splitlines()), ""]
+    synopsis = [*TEXT_BLOCK, *(f"   {line}" for line in _usage(root).splitlines()), ""]
     options = [
         "They come before the command: ``storplan --uri sim:///tmp/a.db show pools``.",
         "",
@@ -195,7 +196,7 @@ def root_parts(root: argparse.ArgumentParser) -> list[Part]:
 
 
 def group_parts(command: Command) -> list[Part]:
-    synopsis = ["::", ""]
+    synopsis = list(TEXT_BLOCK)
     for each in [command, *walk(command.parser, f"{command.name} ")]:
         if _subparsers(each.parser) is None:
             synopsis += [f"   {line}" for line in _usage(each.parser).splitlines()]
