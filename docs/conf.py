@@ -86,4 +86,4 @@ man_pages = [
     ("plugins/index", "storplan-providers", "storplan provider plug-ins", [author], 7),
 ]
 man_show_urls = False
-man_make_section_directory = True
+man_make_section_directory = False  # build/docs/man/storplan.1; --update-man sorts them

@@ -209,10 +209,13 @@ def group_parts(command: Command) -> list[Part]:
 
 
 class CliDirective(SphinxDirective):
-    """``{storplan-cli} [COMMAND]``: the reference of one command group, or of ``storplan``."""
+    """``{storplan-cli} [COMMAND]``: the reference of one command group, or of ``storplan``.
+
+    The directive's content, if any, becomes the Description section after the synopsis.
+    """
 
     optional_arguments = 1
-    has_content = False
+    has_content = True
     option_spec: ClassVar[dict[str, Any]] = {"parts": directives.unchanged}
 
     def run(self) -> list[nodes.Node]:
@@ -230,7 +233,14 @@ class CliDirective(SphinxDirective):
         chosen = self.options.get("parts", "").lower().split()
         if chosen:
             parts = [p for p in parts if p.title.split()[0].lower() in chosen]
-        return [self._section(part) for part in parts]
+        sections = [self._section(part) for part in parts]
+        if self.content:
+            description = nodes.section("", nodes.title("", "Description"))
+            description["ids"].append(nodes.make_id(f"{self.env.docname}-description"))
+            self.state.document.note_implicit_target(description)
+            self.state.nested_parse(self.content, self.content_offset, description)
+            sections.insert(1 if parts and parts[0].title == "Synopsis" else 0, description)
+        return sections
 
     def _section(self, part: Part) -> nodes.section:
         section = make_section(self, part.title, f"{self.env.docname}-{part.title}", part.body)
