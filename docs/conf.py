@@ -74,6 +74,8 @@ latex_elements = {
     "pointsize": "10pt",
     # Long option lists and URIs in code blocks wrap instead of running off the page.
     "sphinxsetup": "verbatimwrapslines=true, verbatimforcewraps=true",
+    # Sphinx names the table of contents after the root's first toctree caption ("User guide").
+    "preamble": r"\addto\captionsenglish{\renewcommand{\contentsname}{Contents}}",
 }
 latex_show_urls = "no"
 
