@@ -50,6 +50,7 @@ autodoc_preserve_defaults = True
 autodoc_default_options = {"members": True, "show-inheritance": True}
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
+napoleon_use_ivar = True  # "Attributes:" as fields: no second description of an attribute
 
 
 html_theme = "alabaster"
