@@ -275,10 +275,13 @@ def check_schema(doc: Document, diagnostics: Diagnostics) -> None:
 
 def check_ambiguous(doc: Document, diagnostics: Diagnostics) -> None:
     """Report every YAML 1.1 look-alike scalar (the reader noted where they stand)."""
-    for path in doc.ambiguous:
-        value = _value_at(doc.data, path)
-        if not isinstance(value, AmbiguousScalar):
-            continue  # overridden, e.g. by an explicit key after a merge
+    reported: set[Path] = set()
+    for found in doc.ambiguous:
+        value = _value_at(doc.data, found)
+        path = doc.written_at(found)  # an alias, merge or default: where it is written
+        if path in reported:
+            continue
+        reported.add(path)
         if value.lower() in {"yes", "no", "on", "off", "y", "n"}:
             hint = (
                 f'write true or false for a yes/no setting, or quote it ("{value}") if '
