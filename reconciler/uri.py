@@ -18,13 +18,19 @@ __all__ = ["ProviderURI", "parse_uri"]
 _URI = re.compile(
     r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://"
     r"(?:(?P<userinfo>[^@/?#]*)@)?"
-    r"(?P<host>\[[0-9A-Fa-f:.]+\]|[^:/?#]*)"
+    r"(?P<host>\[[^\]/?#]*\]|[^:/?#\[\]]*)"
     r"(?::(?P<port>[^/?#]*))?"
     r"(?P<path>/[^?#]*)?"
     r"(?:\?(?P<query>[^#]*))?"
     r"(?:#.*)?"
 )
 _ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
+_USERINFO = re.compile(r"(://)[^/?#]*@")
+
+
+def _shown(text: str) -> str:
+    """``text`` as a message may quote it: never with its user-info (``user:secret@``)."""
+    return _USERINFO.sub(r"\1***@", text, count=1)
 
 
 def _unquote(text: str) -> str:
@@ -98,7 +104,10 @@ def _check_host(host: str) -> str:
         try:
             ipaddress.IPv6Address(host.strip("[]"))
         except ValueError:
-            raise InvalidArgument(f"{host!r} is not a valid IPv6 address literal") from None
+            raise InvalidArgument(
+                f"{host!r} is not a valid IPv6 address literal",
+                hint="write an IPv6 address in brackets, e.g. [2001:db8::1] or [::1]",
+            ) from None
         return host.strip("[]").lower()
     return host.lower()
 
@@ -120,14 +129,17 @@ def parse_uri(text: str) -> ProviderURI:
     match = _URI.fullmatch(text.strip())
     if match is None:
         raise InvalidArgument(
-            f"{text!r} is not a provider URI",
+            f"{_shown(text)!r} is not a provider URI",
             hint="write scheme://..., e.g. sim:// or smis+https://admin@array.example.com:5989",
         )
     port_text = match.group("port")
     if port_text is not None and not (
         port_text.isascii() and port_text.isdigit() and 0 < int(port_text) < 65536
     ):
-        raise InvalidArgument(f"{text!r} has an invalid port number {port_text!r}")
+        raise InvalidArgument(
+            f"{_shown(text)!r} has an invalid port number {port_text!r}",
+            hint="a port is a number from 1 to 65535",
+        )
     scheme, _, transport = match.group("scheme").lower().partition("+")
     return ProviderURI(
         scheme=scheme,
