@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from .errors import InvalidArgument
 
-__all__ = ["ProviderURI", "parse_uri"]
+__all__ = ["ProviderURI", "hide_userinfo", "parse_uri"]
 
 _URI = re.compile(
     r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://"
@@ -25,12 +25,23 @@ _URI = re.compile(
     r"(?:#.*)?"
 )
 _ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
-_USERINFO = re.compile(r"(://)[^/?#]*@")
 
 
-def _shown(text: str) -> str:
-    """``text`` as a message may quote it: never with its user-info (``user:secret@``)."""
-    return _USERINFO.sub(r"\1***@", text, count=1)
+def hide_userinfo(text: str) -> str:
+    """``text`` as a message may quote it: never with a URI's user-info (``user:secret@``).
+
+    Everything between ``://`` (or the start, for ``user:password@host`` without a scheme)
+    and the last ``@`` is replaced by ``***``, whatever characters a password holds; text
+    with no ``@``, or an ``@`` but no scheme and no ``:`` before it, is left alone.
+    """
+    at = text.rfind("@")
+    if at < 0:
+        return text
+    scheme = text.find("://")
+    begin = scheme + 3 if 0 <= scheme < at else 0
+    if begin == 0 and ":" not in text[:at]:
+        return text  # x@y, @netgroup: not a URI's user-info
+    return f"{text[:begin]}***{text[at:]}"
 
 
 def _unquote(text: str) -> str:
@@ -129,7 +140,7 @@ def parse_uri(text: str) -> ProviderURI:
     match = _URI.fullmatch(text.strip())
     if match is None:
         raise InvalidArgument(
-            f"{_shown(text)!r} is not a provider URI",
+            f"{hide_userinfo(text)!r} is not a provider URI",
             hint="write scheme://..., e.g. sim:// or smis+https://admin@array.example.com:5989",
         )
     port_text = match.group("port")
@@ -137,7 +148,7 @@ def parse_uri(text: str) -> ProviderURI:
         port_text.isascii() and port_text.isdigit() and 0 < int(port_text) < 65536
     ):
         raise InvalidArgument(
-            f"{_shown(text)!r} has an invalid port number {port_text!r}",
+            f"{hide_userinfo(text)!r} has an invalid port number {port_text!r}",
             hint="a port is a number from 1 to 65535",
         )
     scheme, _, transport = match.group("scheme").lower().partition("+")

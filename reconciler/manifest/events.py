@@ -71,9 +71,10 @@ class Retry(Exception):
 class Problem(Exception):
     """A problem that stops reading the file (a bound reached, a recursive alias)."""
 
-    def __init__(self, code: str, message: str, where: int, hint: str) -> None:
+    def __init__(self, code: str, message: str, where: int, hint: str, final: bool = False):
         super().__init__(message)
         self.code, self.message, self.where, self.hint = code, message, where, hint
+        self.final = final  # reported as found, even by the fast mode (no slow re-read)
 
 
 class Built:
@@ -503,13 +504,13 @@ class _Builder:
         )
 
     def too_many(self, event: Any) -> None:
-        if not self.slow:
-            raise Retry
+        # Final: reading millions of values again, with positions, would only cost memory.
         raise Problem(
             "yaml.too_many_values",
             f"the file has more than {MAX_VALUES:,} values",
             _position(event),
             "split it into several files in one directory",
+            final=True,
         )
 
 

@@ -10,9 +10,10 @@ never quoted at all.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
+
+from ..uri import hide_userinfo
 
 __all__ = ["HIDDEN", "hide_userinfo", "is_secret_path", "shown"]
 
@@ -20,8 +21,6 @@ HIDDEN = "the value (not shown: it may be a secret)"
 # Parts of key names that mark what is under them as secret (compared in lower case).
 _SECRET_WORDS: tuple[str, ...] = ("credential", "password", "passwd", "passphrase", "secret")
 _SECRET_WORDS += ("chap", "mutual", "token", "apikey", "api_key", "private")
-# scheme://userinfo@..., or a bare user:password@host (a URI without its scheme)
-_USERINFO = re.compile(r"(://)([^/?#\s]*@)|^()([^/?#\s@]*:[^/?#\s]*@)")
 
 
 def is_secret_path(path: tuple[Any, ...]) -> bool:
@@ -30,13 +29,6 @@ def is_secret_path(path: tuple[Any, ...]) -> bool:
         isinstance(step, str) and any(word in step.lower() for word in _SECRET_WORDS)
         for step in path
     )
-
-
-def hide_userinfo(text: str) -> str:
-    """``text`` with the user-info of a URI (``user:password@``) replaced by ``***@``."""
-    if "@" not in text:
-        return text
-    return _USERINFO.sub(lambda m: f"{m.group(1) or m.group(3) or ''}***@", text)
 
 
 def shown(value: Any, path: tuple[Any, ...], spell: Callable[[Any], str] = repr) -> str:

@@ -13,6 +13,7 @@ A test fails while the checked-in module is stale; at run time a stale module is
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import sys
@@ -26,8 +27,9 @@ TARGET = Path(__file__).with_name("schema_compiled.py")
 
 def draft07(schema: dict[str, Any]) -> dict[str, Any]:
     """The schema as fastjsonschema reads it (it implements draft-07; the manifest schema only
-    uses keywords whose meaning is the same in draft-07 and 2020-12)."""
-    return {**schema, "$schema": "http://json-schema.org/draft-07/schema#"}
+    uses keywords whose meaning is the same in draft-07 and 2020-12).  A deep copy:
+    fastjsonschema changes the schema it compiles."""
+    return {**copy.deepcopy(schema), "$schema": "http://json-schema.org/draft-07/schema#"}
 
 
 def digest(schema: dict[str, Any]) -> str:
@@ -39,6 +41,7 @@ def generate(schema: dict[str, Any]) -> str:
     """The module's text for ``schema`` (deterministic: the same schema, the same text)."""
     import fastjsonschema
 
+    generated_from = digest(schema)
     code = fastjsonschema.compile_to_code(draft07(schema))
     # The root validator is the one named after the schema's $id (the shortest name).
     names = [line.split("(")[0][4:] for line in code.splitlines() if line.startswith("def ")]
@@ -49,7 +52,7 @@ def generate(schema: dict[str, Any]) -> str:
         "# ruff: noqa\n"
         "# mypy: ignore-errors\n"
         "# fmt: off\n"
-        f"SCHEMA_DIGEST = {digest(schema)!r}\n"
+        f"SCHEMA_DIGEST = {generated_from!r}\n"
         f"GENERATED_BY = {'fastjsonschema ' + fastjsonschema.VERSION!r}\n"
     )
     return f"{header}{code}\n\nvalidate = {root}\n"

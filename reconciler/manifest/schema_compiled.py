@@ -3,7 +3,7 @@
 # ruff: noqa
 # mypy: ignore-errors
 # fmt: off
-SCHEMA_DIGEST = '2079da3ea863f7000f3c2a672eb4d103dd7f9f1840084e1246735147fc15db1f'
+SCHEMA_DIGEST = '0e6465fc65983ff847fd9c6097f7deaca38bc6d264bfc342fdae6d8d804b1a79'
 GENERATED_BY = 'fastjsonschema 2.22.3'
 VERSION = "2.22.3"
 from decimal import Decimal

@@ -271,7 +271,13 @@ def read_documents(
     try:
         built = events.build(text, None)
         holder = _Text(text)
-    except (Retry, Problem, yaml.YAMLError):
+    except Problem as problem:
+        if not problem.final:
+            raise  # pragma: no cover - the fast mode raises only final problems
+        where = Mark(file, *unpack(problem.where))
+        diagnostics.add(problem.code, problem.message, where, problem.hint)
+        raise ManifestError(diagnostics.items) from None
+    except (Retry, yaml.YAMLError):
         built = _read_slowly(text, file, diagnostics)
         holder = _Text(text, [b.index or Index() for b in built])
     if diagnostics.errors:
