@@ -114,3 +114,46 @@ def test_positions_of_a_valid_file_are_found_on_demand(tmp_path: Path) -> None:
     assert doc.alias_mark(("a", "x")) is None
     assert doc.written_at(("b", "x")) == ("a", "x")
     assert ("c", "x") in doc.values and ("c", "z") not in doc.values
+
+
+def test_a_released_document_still_answers_where_and_whether(tmp_path: Path) -> None:
+    path = tmp_path / "m.yaml"
+    path.write_text(
+        "defaults:\n  volume: {thin: false}\narrays:\n"
+        "  - name: a1\n    provider: sim://\n    volumes:\n      - {name: v1, size: 1GiB}\n"
+    )
+    (doc,) = read_documents(path)
+    from storplan.manifest.defaults import apply_defaults
+
+    apply_defaults(doc)
+    doc.release()
+    assert doc.data is None
+    assert ("arrays", 0, "provider") in doc.values  # from the kept skeleton
+    assert ("arrays", 0, "system") not in doc.values
+    assert ("arrays", 0, "volumes", 0, "size") in doc.values  # from the positions
+    assert ("arrays", 0, "volumes", 0, "thin") in doc.values  # defaulted
+    assert ("arrays", 0, "volumes", 0, "pool") not in doc.values
+    assert doc.mark(("arrays", 0, "volumes", 0, "thin")) == (str(path), 2, 18)
+
+
+def test_a_file_changed_after_reading_has_no_positions(tmp_path: Path) -> None:
+    path = tmp_path / "m.yaml"
+    path.write_text("a:\n  b: 1\n")
+    (doc,) = read_documents(path)
+    path.write_text("# edited since\na:\n  b: 1\n")
+    assert doc.mark(("a", "b")) == (str(path), 0, 0)  # never a wrong line
+
+
+def test_lazy_marks_behave_like_tuples(tmp_path: Path) -> None:
+    from storplan.manifest import Mark
+
+    path = tmp_path / "m.yaml"
+    path.write_text("a:\n  b: 1\n")
+    (doc,) = read_documents(path)
+    lazy = doc.mark(("a", "b"))
+    assert lazy == Mark(str(path), 2, 6) == (str(path), 2, 6)
+    assert hash(lazy) == hash(Mark(str(path), 2, 6))
+    file, line, column = lazy
+    assert (file, line, column, lazy[1], len(lazy)) == (str(path), 2, 6, 2, 3)
+    assert str(lazy) == f"{path}:2:6" and str(Mark("x")) == "x"
+    assert {lazy: 1}[(str(path), 2, 6)] == 1

@@ -179,37 +179,49 @@ class _Builder:
         index = self.index = Index() if slow else None
         ambiguous = floats = count = deepest = 0
         empty_root = False
-        interned: dict[str, str] = {}
+        # Keys and many values repeat: one str object per distinct text (a fifth of the data).
+        distinct: dict[str, str] = {}
+        intern = distinct.setdefault
+        # Module globals as locals: this loop runs once per event.
+        scalar_event, alias_event = ScalarEvent, AliasEvent
+        mapping_start, mapping_end = MappingStartEvent, MappingEndEvent
+        sequence_start, sequence_end = SequenceStartEvent, SequenceEndEvent
+        nokey, merge_key, skip, special, allowed = _NOKEY, _MERGE, _SKIP, _SPECIAL, _ALLOWED
+        ambiguous_class, max_values = AmbiguousScalar, MAX_VALUES
         while True:
             event = get()
             kind = event.__class__
             value: Any
-            if kind is ScalarEvent:
+            if kind is scalar_event:
                 count += 1
                 text = event.value
-                if isdict and key is _NOKEY:  # a mapping key: always text, never resolved
+                if isdict and key is nokey:  # a mapping key: always text, never resolved
                     if text in cur or event.anchor is not None or text == "<<":
                         if not slow and (text != "<<" or event.style or merge is not None):
                             raise Retry
                         key = self.special_key(event, stack, cur, merge, anchors, index)
-                        if key is _MERGE:
+                        if key is merge_key:
                             merge = _Merge(_position(event))
                         continue
-                    key = interned.setdefault(text, text)
+                    key = intern(text, text)
                     if index is not None:
                         index.keys[_path(stack, cur, key)] = _position(event)
                     continue
                 tag = event.tag
                 if event.style:  # quoted or block: text, whatever the tag
-                    value = text if tag in _ALLOWED else self.refuse_tag(event, stack, cur, key)
-                elif tag is None and text and text[0] not in _SPECIAL:
-                    value = text
-                elif tag in _ALLOWED:
+                    value = (
+                        intern(text, text)
+                        if tag in allowed
+                        else self.refuse_tag(event, stack, cur, key)
+                    )
+                elif tag is None and text and text[0] not in special:
+                    value = intern(text, text)  # values repeat too (pools, hosts, sizes)
+                elif tag in allowed:
                     if tag == _STR or tag == "!":
                         value = text  # explicitly text ('!' makes a plain scalar a string)
                     else:
                         value = resolve_plain(text)
-                        if value.__class__ is AmbiguousScalar:
+                        if value.__class__ is ambiguous_class:
                             ambiguous += 1
                         elif value.__class__ is float:
                             floats += 1
@@ -227,11 +239,11 @@ class _Builder:
                 if event.anchor is not None:
                     entry = self.define(event, anchors, stack, cur, key)
                     entry.value, entry.raw, entry.done = value, text, True
-                if count > MAX_VALUES:
+                if count > max_values:
                     self.too_many(event)
-            elif kind is MappingStartEvent or kind is SequenceStartEvent:
+            elif kind is mapping_start or kind is sequence_start:
                 count += 1
-                if isdict and key is _NOKEY:  # a mapping or a list as a key
+                if isdict and key is nokey:  # a mapping or a list as a key
                     if not slow:
                         raise Retry
                     self.refuse_key(_position(event), stack, cur)
@@ -254,12 +266,12 @@ class _Builder:
                 )
                 if anchor is not None:
                     deepest = depth  # measure the anchored value's own height
-                if kind is MappingStartEvent:
-                    cur, isdict, key, merge = {}, True, _NOKEY, None
+                if kind is mapping_start:
+                    cur, isdict, key, merge = {}, True, nokey, None
                 else:
                     cur, isdict, key, merge = [], False, _ITEM, None
                 continue
-            elif kind is MappingEndEvent or kind is SequenceEndEvent:
+            elif kind is mapping_end or kind is sequence_end:
                 value = cur
                 if merge is not None:
                     self.merge(value, merge, stack, index)
@@ -272,9 +284,9 @@ class _Builder:
                     anchor.height = deepest - len(stack)
                     deepest = max(deepest, outer)
                 if key is _BADKEY:
-                    key = _SKIP  # the refused key's value is read, then dropped
+                    key = skip  # the refused key's value is read, then dropped
                     continue
-            elif kind is AliasEvent:
+            elif kind is alias_event:
                 count += 1
                 entry = anchors.get(event.anchor)  # type: ignore[assignment]
                 if entry is None:
@@ -282,8 +294,8 @@ class _Builder:
                         None, None, f"found undefined alias {event.anchor!r}", event.start_mark
                     )
                 if not entry.done:
-                    merging = key is _MERGE or (
-                        not isdict and bool(stack) and stack[-1][2] is _MERGE
+                    merging = key is merge_key or (
+                        not isdict and bool(stack) and stack[-1][2] is merge_key
                     )
                     self.recursive(entry, merging)
                 self.expanded += entry.size
@@ -294,7 +306,7 @@ class _Builder:
                     deepest = depth
                     if depth > MAX_DEPTH:
                         self.too_deep(event)
-                if isdict and key is _NOKEY:
+                if isdict and key is nokey:
                     if not slow:
                         raise Retry  # an alias as a key: rare enough to read slowly
                     key = self.alias_key(entry, stack, cur, index)
@@ -321,14 +333,14 @@ class _Builder:
             # Put the value where it belongs.
             if not isdict:
                 cur.append(value)
-            elif key is _MERGE:
+            elif key is merge_key:
                 assert merge is not None
                 merge.value = value
-                key = _NOKEY
+                key = nokey
             else:
-                if key is not _SKIP:
+                if key is not skip:
                     cur[key] = value
-                key = _NOKEY
+                key = nokey
 
     # ------------------------------------------------------------------ anchors
 

@@ -287,6 +287,7 @@ def _validate(
             name = name or metadata.get("name", "")
             description = description or metadata.get("description", "")
             arrays += [(origin, a) for a in build_arrays(doc, diagnostics)]
+            doc.release()  # from here on the specs are used, not the data
         else:
             built_all = False
     if not documents and not diagnostics.errors:
@@ -301,6 +302,8 @@ def _validate(
         check_manifest(manifest, diagnostics)
     if not diagnostics.errors and not offline:
         check_providers(manifest, _provider_facts(manifest, diagnostics, connector), diagnostics)
+    for doc in documents:  # those that were not built (the others already are)
+        doc.release()
     # A mistake copied by an alias, a merge or defaults: is reported once, where it is written.
     unique = {(d.code, d.mark, d.message): d for d in diagnostics.items}
     diagnostics.items = list(unique.values())

@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,10 @@ from typing import Any
 __all__ = ["TARGET", "digest", "draft07", "generate"]
 
 TARGET = Path(__file__).with_name("schema_compiled.py")
+# A string literal whose braces name only local variables, formatted with locals().
+_FORMAT_LOCALS = re.compile(
+    r'"((?:[^"{}\\]|\{[A-Za-z_][A-Za-z0-9_]*\})*)"\.format\(\*\*locals\(\)\)'
+)
 
 
 def draft07(schema: dict[str, Any]) -> dict[str, Any]:
@@ -43,6 +48,10 @@ def generate(schema: dict[str, Any]) -> str:
 
     generated_from = digest(schema)
     code = fastjsonschema.compile_to_code(draft07(schema))
+    # Every item's error-message prefix is built with "...[{x}]".format(**locals()): a
+    # dict of all locals per list item, a fifth of the checking time.  An f-string says the
+    # same for the cost of the string.
+    code = _FORMAT_LOCALS.sub(r'f"\1"', code)
     # The root validator is the one named after the schema's $id (the shortest name).
     names = [line.split("(")[0][4:] for line in code.splitlines() if line.startswith("def ")]
     root = min(names, key=len)

@@ -19,6 +19,7 @@ than its data.  The rules:
 
 from __future__ import annotations
 
+import hashlib
 import os
 from typing import Any
 
@@ -51,18 +52,46 @@ def pointer(path: Path) -> str:
 
 
 class _Text:
-    """A file's text, kept to find positions later; its documents' indexes once built."""
+    """Where a file's text is, to find positions later; its documents' indexes once built.
 
-    __slots__ = ("indexes", "text")
+    A file that was read without a problem (the common case) is not kept in memory: when a
+    position is first needed, it is read again and checked against the digest of what was
+    validated (a file changed since has no positions: marks name only the file).
+    """
 
-    def __init__(self, text: str, indexes: list[Index] | None = None) -> None:
-        self.text = text
+    __slots__ = ("digest", "indexes", "path", "size", "text")
+
+    def __init__(
+        self, text: str, indexes: list[Index] | None = None, path: str | None = None
+    ) -> None:
+        self.size = len(text)
         self.indexes = indexes
+        self.path = path
+        self.text: str | None = text
+        self.digest = b""
+        if path is not None and indexes is None:
+            self.digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+            self.text = None
+
+    def _again(self) -> str | None:
+        if self.text is not None or self.path is None:
+            return self.text
+        try:
+            text = read_bounded(self.path).decode("utf-8-sig")
+        except (FileProblem, UnicodeDecodeError):
+            return None
+        same = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest() == self.digest
+        return text if same else None
 
     def index(self, number: int) -> Index:
         if self.indexes is None:
-            # The fast read succeeded, so the slow one reads the same documents, silently.
-            self.indexes = [b.index or Index() for b in events.build(self.text, _ignore)]
+            text = self._again()
+            try:
+                # The fast read succeeded, so the slow one reads the same documents, silently.
+                built = events.build(text, _ignore) if text is not None else []
+            except (Problem, yaml.YAMLError):  # pragma: no cover - the text was valid
+                built = []
+            self.indexes = [b.index or Index() for b in built]
         return self.indexes[number] if number < len(self.indexes) else Index()
 
 
@@ -92,6 +121,20 @@ def _find(data: Any, wanted: type, path: Path, found: list[Path]) -> None:
         found.append(path)
 
 
+_GONE = object()  # in a released document's skeleton: a container that was dropped
+_KEEP_DEPTH = 3  # document -> arrays -> one entry -> its settings
+
+
+def _skeleton(data: Any, depth: int) -> Any:
+    if not isinstance(data, (dict, list)):
+        return data
+    if depth == 0:
+        return _GONE
+    if isinstance(data, dict):
+        return {k: _skeleton(v, depth - 1) for k, v in data.items()}
+    return [_skeleton(v, depth - 1) for v in data]
+
+
 class Document:
     """One YAML document: plain data, and the position of any value or key on demand."""
 
@@ -110,6 +153,8 @@ class Document:
         self._text = text
         self._number = number
         self._odd = (ambiguous, floats)
+        self._released = False
+        self._skeleton: Any = None
         # Ways to find where a value that was not written in place came from (defaults:).
         self.fallbacks: list[Fallback] = []
         self.values = PositionView(self._index, self._has, self.fallbacks, key=False)
@@ -118,18 +163,43 @@ class Document:
     @property
     def size(self) -> int:
         """How many characters the file this document is in has."""
-        return len(self._text.text) if self._text is not None else 0
+        return self._text.size if self._text is not None else 0
 
     def _index(self) -> Index:
         return self._text.index(self._number) if self._text is not None else Index()
 
     def _has(self, path: Path) -> bool:
-        return _contains(self.data, path)
+        if not self._released:
+            return _contains(self.data, path)
+        data: Any = self._skeleton
+        for step in path:
+            if data is _GONE:  # below what was kept: ask the positions (reads the file again)
+                index = self._index()
+                return index.translate(path, self.fallbacks) in index.values
+            if not _contains(data, (step,)):
+                return False
+            data = data[step]
+        return True
+
+    def release(self) -> None:
+        """Drop the data: the typed specs built from it are what is used from now on (and
+        half the memory of a large manifest).  Positions, and whether a value was written at
+        a path, can still be asked; the top of the document (array entries' own settings) is
+        kept to answer the latter without reading the file again."""
+        if not self._released:
+            self._skeleton = _skeleton(self.data, _KEEP_DEPTH)
+            self.data = None
+            self._released = True
 
     def mark(self, path: Path, *, key: bool = False) -> Mark:
         """Position of the value at ``path`` (of its key with ``key=True``), or of the nearest
         enclosing value that has one."""
-        return Mark(self.file, *locate(self._index(), path, key, self.fallbacks))
+        return Mark.lazy(self.file, self, path, key)
+
+    def position(self, path: Path, key: bool) -> tuple[int, int]:
+        """(line, column) of the value at ``path`` (of its key with ``key``), or of the
+        nearest enclosing value that has one; (0, 0) if none."""
+        return locate(self._index(), path, key, self.fallbacks)
 
     def written_at(self, path: Path) -> Path:
         """The path where the value at ``path`` was written (an alias's anchor, a merged
@@ -270,7 +340,7 @@ def read_documents(
         raise ManifestError(diagnostics.items)
     try:
         built = events.build(text, None)
-        holder = _Text(text)
+        holder = _Text(text, path=None if isinstance(source, bytes) else os.fspath(source))
     except Problem as problem:
         if not problem.final:
             raise  # pragma: no cover - the fast mode raises only final problems
