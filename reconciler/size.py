@@ -8,9 +8,11 @@ The rule (documented in ``docs/sizes.md``):
 * ``B`` or no suffix is bytes.
 * A bare single-letter unit (``10G``, ``5M``) is **rejected**: tools disagree about whether it
   is binary (LVM, targetcli) or decimal (Kubernetes), and a storage tool must not guess.
-* Units are case-insensitive (``10gib`` == ``10GiB``); whitespace between number and unit is
-  allowed; a fractional number is accepted only when it names a whole number of bytes
-  (``1.5GiB`` yes, ``0.1KiB`` no).
+* A lowercase ``b`` after a decimal prefix (``10Gb``, ``10mb``) means bits: **rejected**, with
+  a hint; so are negative sizes and exponent notation (``1e3GiB``), each saying why.
+* Otherwise units are case-insensitive (``10gib`` == ``10GiB``); whitespace between number
+  and unit is allowed; a fractional number is accepted only when it names a whole number of
+  bytes (``1.5GiB`` yes, ``0.1KiB`` no).
 
 :class:`Size` is an ``int`` subclass, so sizes compare, add and serialise to JSON as plain byte
 counts.  ``str(size)`` formats losslessly (``Size.parse(str(s)) == s`` for every size), choosing
