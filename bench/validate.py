@@ -17,9 +17,9 @@ against a sim array that holds them (target <= 350 MB).
 from __future__ import annotations
 
 import os
-import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -78,15 +78,33 @@ def _time(path: Path, repetitions: int) -> tuple[list[float], bool]:
     return samples, ok
 
 
+_TIME = "/usr/bin/time"  # GNU time: measures from a small process of its own
+
+
 def _peak_mb(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float, int]:
-    """(peak RSS in MB, wall seconds, exit status) of a child process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """(peak RSS in MB, wall seconds, exit status) of one child process.
+
+    Measured by GNU time when it is there: a child forked from this (large) benchmark
+    process would count the parent's pages in its ``ru_maxrss``.  Else ``wait4``'s figure
+    for that one child, which can only be too high, never too low.
+    """
     start = time.perf_counter()
-    done = subprocess.run(argv, capture_output=True, text=True, env=env)
+    report = Path(tempfile.mkstemp(prefix="storplan-bench-rss-")[1])
+    timed = [_TIME, "-f", "%M", "-o", str(report), *argv] if os.path.exists(_TIME) else argv
+    child = subprocess.Popen(
+        timed,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+        env=env,
+    )
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)  # so Popen does not wait again
     wall = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    # ru_maxrss of children is the largest child so far: run the big one after small ones.
-    return max(peak, before) / 1024, wall, done.returncode
+    lines = report.read_text().split() if timed is not argv else []
+    report.unlink()
+    kilobytes = int(lines[-1]) if lines and lines[-1].isdigit() else usage.ru_maxrss
+    return kilobytes / 1024, wall, child.returncode
 
 
 def _status(code: int) -> str:
@@ -202,8 +220,6 @@ def run_validate(work: Path, repetitions: int, scale_check: bool = True) -> list
 
 
 if __name__ == "__main__":  # a quick look at just these figures
-    import tempfile
-
     from common import format_table
 
     with tempfile.TemporaryDirectory(prefix="storplan-bench-") as tmp:
