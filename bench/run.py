@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         figures += startup
         figures.append(run_creates(work, create_reps))
         figures.append(run_observe(work, observe_runs))
-        figures.append(run_validate(work, create_reps))
+        figures += run_validate(work, create_reps, scale_check=not args.quick)
         figures += run_plan(work, create_reps, scale_check=not args.quick)
         figures.append(run_apply_command(work, create_reps))
         figures.append(run_parallel_creates(work, create_reps))

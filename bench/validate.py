@@ -1,14 +1,25 @@
-"""Validating a 5,000-volume manifest (``storplan validate --offline`` through the API).
+"""Manifest loading: ``validate`` at 5,000, 50,000 and 100,000 volumes, and peak memory.
 
-The manifest is generated once per run: one array, 500 hosts with one IQN each, 5,000 thin
-volumes in block style, each mapped to one host with its own LUN and keeping one snapshot.
-Each repetition times ``storplan.manifest.validate([path], offline=True)``: the strict YAML
-reader, defaults, the JSON Schema check, building the typed specs and the semantic checks.
-The first repetition also pays the schema compilation (fastjsonschema) and imports.
+The manifest is generated per size: one array, 500 hosts with one IQN each, N thin volumes in
+block style, each mapped to one host with its own LUN and keeping one snapshot (about 160
+bytes of YAML per volume; 100,000 volumes are 16 MB in one file).  Each repetition times
+``storplan.manifest.validate([path], offline=True)``: the strict YAML reader, defaults, the
+JSON Schema check, building the typed specs and the semantic checks.  The first repetition at
+5,000 also pays the imports.
+
+Targets: 5,000 volumes <= 0.5 s; 50,000 <= 10x the 5,000 figure and a single 100,000-volume
+file <= 20x it (linear scaling), both judged against the median measured in the same run.
+Memory is measured in fresh processes (``ru_maxrss`` of the child): loading 100,000 volumes
+from one file, and a whole ``storplan plan --check`` of 100,000 volumes split over 11 files
+against a sim array that holds them (target <= 350 MB).
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -19,10 +30,12 @@ __all__ = ["VOLUMES", "run_validate", "write_manifest"]
 VOLUMES = 5000
 HOSTS = 500
 TARGET = 0.5
+PLAN_VOLUMES = 100_000
+PLAN_MEMORY_TARGET_MB = 350
 
 
 def write_manifest(work: Path, volumes: int = VOLUMES) -> Path:
-    """Write the benchmark manifest and return its path."""
+    """Write the benchmark manifest for ``volumes`` volumes and return its path."""
     lines = [
         "apiVersion: storplan.io/v1",
         "kind: StorageState",
@@ -40,23 +53,21 @@ def write_manifest(work: Path, volumes: int = VOLUMES) -> Path:
     lines.append("    volumes:")
     for v in range(volumes):
         lines += [
-            f"      - name: vol{v:05d}",
+            f"      - name: vol{v:06d}",
             "        pool: ssd",
             "        size: 10GiB",
             "        thin: true",
             f"        mappings: [{{host: host{v % HOSTS}, lun: {v // HOSTS}}}]",
             "        snapshots: [{name: nightly}]",
         ]
-    path = work / "validate-5000.yaml"
+    path = work / f"validate-{volumes}.yaml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
 
-def run_validate(work: Path, repetitions: int) -> Figure:
-    """Time offline validation of the generated manifest."""
+def _time(path: Path, repetitions: int) -> tuple[list[float], bool]:
     from storplan.manifest import validate
 
-    path = write_manifest(work)
     samples: list[float] = []
     ok = False
     for _ in range(repetitions):
@@ -64,13 +75,152 @@ def run_validate(work: Path, repetitions: int) -> Figure:
         result = validate([path], offline=True)
         samples.append(time.perf_counter() - start)
         ok = result.ok
-    return Figure(
-        f"validate a {VOLUMES}-volume manifest (offline)",
-        samples,
+    return samples, ok
+
+
+_TIME = "/usr/bin/time"  # GNU time: measures from a small process of its own
+
+
+def _peak_mb(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float, int]:
+    """(peak RSS in MB, wall seconds, exit status) of one child process.
+
+    Measured by GNU time when it is there: a child forked from this (large) benchmark
+    process would count the parent's pages in its ``ru_maxrss``.  Else ``wait4``'s figure
+    for that one child, which can only be too high, never too low.
+    """
+    start = time.perf_counter()
+    report = Path(tempfile.mkstemp(prefix="storplan-bench-rss-")[1])
+    timed = [_TIME, "-f", "%M", "-o", str(report), *argv] if os.path.exists(_TIME) else argv
+    child = subprocess.Popen(
+        timed,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+        env=env,
+    )
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)  # so Popen does not wait again
+    wall = time.perf_counter() - start
+    lines = report.read_text().split() if timed is not argv else []
+    report.unlink()
+    kilobytes = int(lines[-1]) if lines and lines[-1].isdigit() else usage.ru_maxrss
+    return kilobytes / 1024, wall, child.returncode
+
+
+def _status(code: int) -> str:
+    meaning = {0: "ok", 1: "refused or invalid", 2: "changes pending, as planned"}
+    return f"{code} ({meaning.get(code, 'failed')})"
+
+
+def _load_memory(path: Path) -> tuple[float, float, int]:
+    code = (
+        "import sys; from storplan.manifest import validate; "
+        "sys.exit(0 if validate([sys.argv[1]], offline=True).ok else 1)"
+    )
+    return _peak_mb([sys.executable, "-c", code, str(path)])
+
+
+def _plan_files(work: Path, volumes: int) -> tuple[Path, Path]:
+    """A sim array with ``volumes`` volumes (bench/plan_apply.py's state) and a manifest of
+    it, 1 % grown, in 11 files: hosts in one, volumes in ten."""
+    from plan_apply import _build
+
+    db = work / f"plan-memory-{volumes}.db"
+    _build(db, volumes)
+    folder = work / f"plan-memory-{volumes}"
+    folder.mkdir(exist_ok=True)
+    hosts, changed = max(1, volumes // 5), max(1, volumes // 100)
+    head = ["apiVersion: storplan.io/v1", "kind: StorageState", "arrays:", "  - name: a"]
+    lines = [*head, f"    provider: sim://{db}", "    system: sim-array-1"]
+    lines += ["    pools: [{name: ssd}]", "    hosts:"]
+    lines += [
+        f"      - {{name: h{h:05d}, initiators: [iqn.2024-01.com.example:h{h:05d}]}}"
+        for h in range(hosts)
+    ]
+    (folder / "00-hosts.yaml").write_text("\n".join(lines) + "\n")
+    per_file = -(-volumes // 10)
+    for part in range(10):
+        lines = [*head, "    volumes:"]
+        for v in range(part * per_file, min(volumes, (part + 1) * per_file)):
+            maps = ", ".join(
+                f"{{host: h{(v + k) % hosts:05d}, lun: {v // hosts * 2 + k}}}" for k in range(2)
+            )
+            size = "2GiB" if v < changed else "1GiB"
+            lines.append(f"      - {{name: v{v:06d}, pool: ssd, size: {size}, mappings: [{maps}]}}")
+        (folder / f"{part + 1:02d}-volumes.yaml").write_text("\n".join(lines) + "\n")
+    return db, folder
+
+
+def _plan_memory(work: Path) -> tuple[float, float, int]:
+    _, folder = _plan_files(work, PLAN_VOLUMES)
+    env = {**os.environ, "STORPLAN_STATE": str(work / "plan-memory-state.db")}
+    exe = str(Path(sys.executable).with_name("storplan"))
+    return _peak_mb([exe, "plan", "--check", str(folder)], env)
+
+
+def _verdict(value: float, target: float) -> str:
+    return "PASS" if value <= target else f"over x{value / target:.2f}"
+
+
+def run_validate(work: Path, repetitions: int, scale_check: bool = True) -> list[Figure]:
+    """Time offline validation at 5,000 volumes and, with ``scale_check``, at 50,000 and
+    100,000 (one file), and measure peak memory."""
+    path = write_manifest(work, VOLUMES)
+    samples, ok = _time(path, repetitions + 1)
+    base = Figure(
+        f"validate a {VOLUMES:,}-volume manifest (offline)",
+        samples[1:] or samples,
         TARGET,
         {
             "valid": ok,
             "size": f"{path.stat().st_size / 1e6:.1f} MB",
-            "first run (compiles the schema)": f"{samples[0]:.3f} s",
+            "first run (imports)": f"{samples[0]:.3f} s",
         },
     )
+    figures = [base]
+    if not scale_check:
+        return figures
+    for volumes, factor in ((50_000, 10), (100_000, 20)):
+        big = write_manifest(work, volumes)
+        big_samples, big_ok = _time(big, max(1, repetitions // 2))
+        ratio = min(big_samples) / base.minimum
+        details: dict[str, object] = {
+            "valid": big_ok,
+            "size": f"{big.stat().st_size / 1e6:.1f} MB",
+            f"ratio to {VOLUMES:,} (min)": f"{ratio:.1f}x (target <= {factor}x)",
+        }
+        if volumes == 100_000:
+            peak, wall, status = _load_memory(big)
+            details["peak RSS, validate in a fresh process"] = (
+                f"{peak:.0f} MB ({wall:.1f} s, exit {_status(status)})"
+            )
+        figures.append(
+            Figure(
+                f"validate {volumes:,} volumes, one file (target {factor}x the 5,000 median)",
+                big_samples,
+                factor * base.median,
+                details,
+            )
+        )
+        big.unlink()
+    peak, wall, status = _plan_memory(work)
+    figures.append(
+        Figure(
+            f"storplan plan --check, {PLAN_VOLUMES:,} volumes in 11 files (whole process)",
+            [wall],
+            None,
+            {
+                "peak RSS": f"{peak:.0f} MB (target <= {PLAN_MEMORY_TARGET_MB} MB: "
+                f"{_verdict(peak, PLAN_MEMORY_TARGET_MB)})",
+                "exit status": _status(status),
+            },
+        )
+    )
+    return figures
+
+
+if __name__ == "__main__":  # a quick look at just these figures
+    from common import format_table
+
+    with tempfile.TemporaryDirectory(prefix="storplan-bench-") as tmp:
+        print(format_table(run_validate(Path(tmp), int(os.environ.get("REPS", "3")))))

@@ -8,9 +8,11 @@ The rule (documented in ``docs/sizes.md``):
 * ``B`` or no suffix is bytes.
 * A bare single-letter unit (``10G``, ``5M``) is **rejected**: tools disagree about whether it
   is binary (LVM, targetcli) or decimal (Kubernetes), and a storage tool must not guess.
-* Units are case-insensitive (``10gib`` == ``10GiB``); whitespace between number and unit is
-  allowed; a fractional number is accepted only when it names a whole number of bytes
-  (``1.5GiB`` yes, ``0.1KiB`` no).
+* A lowercase ``b`` after a decimal prefix (``10Gb``, ``10mb``) means bits: **rejected**, with
+  a hint; so are negative sizes and exponent notation (``1e3GiB``), each saying why.
+* Otherwise units are case-insensitive (``10gib`` == ``10GiB``); whitespace between number
+  and unit is allowed; a fractional number is accepted only when it names a whole number of
+  bytes (``1.5GiB`` yes, ``0.1KiB`` no).
 
 :class:`Size` is an ``int`` subclass, so sizes compare, add and serialise to JSON as plain byte
 counts.  ``str(size)`` formats losslessly (``Size.parse(str(s)) == s`` for every size), choosing
@@ -31,6 +33,8 @@ _UNITS: dict[str, int] = {"": 1, "b": 1, **_BINARY, **_DECIMAL}
 _UNITS.update({unit[:2]: factor for unit, factor in _BINARY.items()})  # "gi" == "gib"
 _AMBIGUOUS = {"k", "m", "g", "t", "p", "e"}
 _SYNTAX = re.compile(r"\s*([0-9][0-9_]*(?:\.[0-9]+)?)\s*([A-Za-z]*)\s*", re.ASCII)
+_NEGATIVE = re.compile(r"-\s*[0-9][0-9_]*(?:\.[0-9]+)?\s*[A-Za-z]*", re.ASCII)
+_EXPONENT = re.compile(r"[-+]?[0-9][0-9_]*(?:\.[0-9]*)?[eE][-+]?[0-9]+\s*[A-Za-z]*", re.ASCII)
 _EXPECTED = "a whole number of bytes or a number with a unit, e.g. 512, 10GiB, 1.5TiB or 100GB"
 # Formatting order: binary units first (what arrays use), largest first, then decimal.
 _FORMAT_UNITS = [
@@ -50,6 +54,22 @@ _FORMAT_UNITS = [
 _HUMAN_UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
 
 
+def _not_a_size(text: str) -> InvalidArgument:
+    """Why ``text`` is not a size, as precisely as can be said."""
+    stripped = text.strip()
+    if _NEGATIVE.fullmatch(stripped):
+        return InvalidArgument(
+            f"{text!r} is negative: a size cannot be negative", hint=f"write {_EXPECTED}"
+        )
+    if _EXPONENT.fullmatch(stripped):
+        return InvalidArgument(
+            f"{text!r} uses exponent notation, which sizes do not accept (it invites "
+            "rounding and is easily misread)",
+            hint="write the number out, e.g. 1000GiB or 1TB",
+        )
+    return InvalidArgument(f"{text!r} is not a size", hint=f"write {_EXPECTED}")
+
+
 class Size(int):
     """A non-negative number of bytes.
 
@@ -61,9 +81,15 @@ class Size(int):
 
     def __new__(cls, value: int = 0) -> Size:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise InvalidArgument(f"a size must be an integer number of bytes, not {value!r}")
+            raise InvalidArgument(
+                f"a size must be an integer number of bytes, not {value!r}",
+                hint=f"write {_EXPECTED}",
+            )
         if value < 0:
-            raise InvalidArgument(f"a size cannot be negative: {value}")
+            raise InvalidArgument(
+                f"a size cannot be negative: {value}",
+                hint="write a number of bytes (0 or more) or a size with a unit, e.g. 10GiB",
+            )
         return super().__new__(cls, value)
 
     @classmethod
@@ -75,8 +101,17 @@ class Size(int):
             )
         match = _SYNTAX.fullmatch(text)
         if match is None:
-            raise InvalidArgument(f"{text!r} is not a size", hint=f"write {_EXPECTED}")
-        number, unit = match.group(1).replace("_", ""), match.group(2).lower()
+            raise _not_a_size(text)
+        number, written = match.group(1).replace("_", ""), match.group(2)
+        unit = written.lower()
+        if unit in _DECIMAL and written.endswith("b"):
+            prefix = written[0].upper() if unit != "kb" else "k"
+            raise InvalidArgument(
+                f"{text!r} reads as bits: a lowercase 'b' after {written[0]!r} means bits, "
+                "and sizes are in bytes",
+                hint=f"write {number}{prefix}B for decimal bytes or "
+                f"{number}{prefix.upper()}iB for binary bytes",
+            )
         if unit in _AMBIGUOUS:
             letter = unit.upper()
             raise InvalidArgument(

@@ -13,18 +13,35 @@ from dataclasses import dataclass, field
 
 from .errors import InvalidArgument
 
-__all__ = ["ProviderURI", "parse_uri"]
+__all__ = ["ProviderURI", "hide_userinfo", "parse_uri"]
 
 _URI = re.compile(
     r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://"
     r"(?:(?P<userinfo>[^@/?#]*)@)?"
-    r"(?P<host>\[[0-9A-Fa-f:.]+\]|[^:/?#]*)"
+    r"(?P<host>\[[^\]/?#]*\]|[^:/?#\[\]]*)"
     r"(?::(?P<port>[^/?#]*))?"
     r"(?P<path>/[^?#]*)?"
     r"(?:\?(?P<query>[^#]*))?"
     r"(?:#.*)?"
 )
 _ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
+
+
+def hide_userinfo(text: str) -> str:
+    """``text`` as a message may quote it: never with a URI's user-info (``user:secret@``).
+
+    Everything between ``://`` (or the start, for ``user:password@host`` without a scheme)
+    and the last ``@`` is replaced by ``***``, whatever characters a password holds; text
+    with no ``@``, or an ``@`` but no scheme and no ``:`` before it, is left alone.
+    """
+    at = text.rfind("@")
+    if at < 0:
+        return text
+    scheme = text.find("://")
+    begin = scheme + 3 if 0 <= scheme < at else 0
+    if begin == 0 and ":" not in text[:at]:
+        return text  # x@y, @netgroup: not a URI's user-info
+    return f"{text[:begin]}***{text[at:]}"
 
 
 def _unquote(text: str) -> str:
@@ -98,7 +115,10 @@ def _check_host(host: str) -> str:
         try:
             ipaddress.IPv6Address(host.strip("[]"))
         except ValueError:
-            raise InvalidArgument(f"{host!r} is not a valid IPv6 address literal") from None
+            raise InvalidArgument(
+                f"{host!r} is not a valid IPv6 address literal",
+                hint="write an IPv6 address in brackets, e.g. [2001:db8::1] or [::1]",
+            ) from None
         return host.strip("[]").lower()
     return host.lower()
 
@@ -120,14 +140,17 @@ def parse_uri(text: str) -> ProviderURI:
     match = _URI.fullmatch(text.strip())
     if match is None:
         raise InvalidArgument(
-            f"{text!r} is not a provider URI",
+            f"{hide_userinfo(text)!r} is not a provider URI",
             hint="write scheme://..., e.g. sim:// or smis+https://admin@array.example.com:5989",
         )
     port_text = match.group("port")
     if port_text is not None and not (
         port_text.isascii() and port_text.isdigit() and 0 < int(port_text) < 65536
     ):
-        raise InvalidArgument(f"{text!r} has an invalid port number {port_text!r}")
+        raise InvalidArgument(
+            f"{hide_userinfo(text)!r} has an invalid port number {port_text!r}",
+            hint="a port is a number from 1 to 65535",
+        )
     scheme, _, transport = match.group("scheme").lower().partition("+")
     return ProviderURI(
         scheme=scheme,

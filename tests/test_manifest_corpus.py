@@ -38,6 +38,7 @@ CODES_TESTED_ELSEWHERE = {
     "file.missing",
     "file.too_large",
     "file.unreadable",
+    "file.not_regular",  # devices and FIFOs: tests/test_manifest_hostile.py
     "capability.missing",
     "name.invalid",
     "value.size_range",

@@ -75,9 +75,8 @@ def test_parse_accepts(text: str, expected: int) -> None:
         ("10gIb", "10GiB"),
         ("10gi", "10GiB"),
         ("10GI", "10GiB"),
-        ("10gb", "10GB"),
-        ("10Gb", "10GB"),
-        ("10kb", "10kB"),
+        ("10GB", "10gB"),
+        ("10KB", "10kB"),
         ("10b", "10B"),
     ],
 )
@@ -300,3 +299,46 @@ def test_large_byte_counts_are_exact(value: int) -> None:
 def test_tiny_fraction_is_not_rounded_away() -> None:
     # 1.0000000000000000000000000001 KiB is 1024.0000000000000000000000001024 bytes: not whole.
     parse_error("1.0000000000000000000000000001KiB")
+
+
+# --- bits, negative sizes, exponent notation: refused with the reason -------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        ("10Gb", "10GB"),
+        ("10gb", "10GiB"),
+        ("10Mb", "10MB"),
+        ("1.5 Tb", "1.5TiB"),
+        ("10kb", "10kB"),
+        ("10Kb", "10KiB"),
+        ("10pb", "10PB"),
+    ],
+)
+def test_a_lowercase_b_after_an_si_prefix_is_bits_and_refused(text: str, hint: str) -> None:
+    with pytest.raises(InvalidArgument) as info:
+        Size.parse(text)
+    assert "bits" in info.value.message and text in info.value.message
+    assert hint in info.value.hint
+
+
+@pytest.mark.parametrize("text", ["-1GiB", "-1", " - 5 MiB", "-0.5kB"])
+def test_negative_text_says_negative(text: str) -> None:
+    with pytest.raises(InvalidArgument) as info:
+        Size.parse(text)
+    assert "negative" in info.value.message
+
+
+def test_negative_int_says_negative() -> None:
+    with pytest.raises(InvalidArgument) as info:
+        Size.of(-1)
+    assert "negative" in info.value.message and info.value.hint
+
+
+@pytest.mark.parametrize("text", ["1e3GiB", "1E3", "1.5e3 MiB", "2e-1TB"])
+def test_exponent_notation_says_why(text: str) -> None:
+    with pytest.raises(InvalidArgument) as info:
+        Size.parse(text)
+    assert "exponent notation" in info.value.message
+    assert "write the number out" in info.value.hint

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from .positions import Fallback, Index
 from .yamlsource import Document, Path
 
 __all__ = ["apply_defaults"]
@@ -41,12 +42,40 @@ def _objects(container: Any, steps: tuple[str, ...], path: Path) -> list[tuple[P
     return _objects(items, rest, (*path, step))
 
 
-def _copy_marks(doc: Document, source: Path, target: Path) -> None:
-    for path, mark in list(doc.values.items()):
-        if path[: len(source)] == source:
-            doc.values.setdefault(target + path[len(source) :], mark)
-    if source in doc.keys:
-        doc.keys.setdefault(target, doc.keys[source])
+def _copy(value: Any) -> Any:
+    # Scalars are immutable: only containers need a copy of their own per object.
+    return copy.deepcopy(value) if isinstance(value, (dict, list)) else value
+
+
+def _matches(path: Path, steps: tuple[str, ...]) -> bool:
+    """True if ``path`` is where :func:`_objects` finds an object for ``steps``:
+    ``arrays``, an index, then each step's name (or an index for ``*``), then an index."""
+    pattern: list[str | None] = ["arrays", None]
+    pattern += [None if step == "*" else step for step in steps]
+    pattern.append(None)
+    if len(path) != len(pattern):
+        return False
+    return all(
+        isinstance(part, int) if want is None else part == want
+        for part, want in zip(path, pattern, strict=True)
+    )
+
+
+def _fallback(kinds: dict[str, set[str]]) -> Fallback:
+    """Where a defaulted value was written: under ``defaults:``, at its kind and key."""
+
+    def written_at(path: Path, index: Index) -> Path | None:
+        for end in range(len(path) - 1, 1, -1):
+            owner, key = path[:end], path[end]
+            for kind, keys in kinds.items():
+                if key in keys and _matches(owner, _TARGETS[kind]):
+                    here = (*owner, key)
+                    if here in index.values or here in index.redirects:
+                        return None  # written (or merged) in the object: no default applied
+                    return ("defaults", kind, key, *path[end + 1 :])
+        return None
+
+    return written_at
 
 
 def apply_defaults(doc: Document) -> None:
@@ -57,15 +86,18 @@ def apply_defaults(doc: Document) -> None:
     arrays = data.get("arrays")
     if not isinstance(arrays, list):
         return
+    applied: dict[str, set[str]] = {}
     for kind, steps in _TARGETS.items():
         defaults = data["defaults"].get(kind)
         if not isinstance(defaults, dict):
             continue
+        applied[kind] = set(defaults)
         for index, array in enumerate(arrays):
-            for path, obj in _objects(array, steps, ("arrays", index)):
+            for _, obj in _objects(array, steps, ("arrays", index)):
                 if not isinstance(obj, dict):
                     continue
                 for key, value in defaults.items():
                     if key not in obj:
-                        obj[key] = copy.deepcopy(value)
-                        _copy_marks(doc, ("defaults", kind, key), (*path, key))
+                        obj[key] = _copy(value)
+    if applied:
+        doc.fallbacks.append(_fallback(applied))

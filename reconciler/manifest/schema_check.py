@@ -9,14 +9,14 @@ mapping that lacks it, a wrong type says what was expected.  YAML 1.1 look-alike
 from __future__ import annotations
 
 import difflib
-import hashlib
 import json
-import os
 from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from .diagnostics import Diagnostics
+from .integers import check_integers
+from .redact import HIDDEN, hide_userinfo, is_secret_path, shown
 from .scalars import AmbiguousScalar
 from .yamlsource import Document, Path, pointer
 
@@ -55,56 +55,28 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(manifest_schema())
 
 
-def _compiled_module(schema: dict[str, Any]) -> Any:
-    """fastjsonschema's generated validator as a module, cached per schema digest.
-
-    Generating the code takes longer than validating a 1,000-volume manifest, so it is kept in
-    ``$XDG_CACHE_HOME/storplan`` and imported like any module (Python then also caches its
-    byte code).  A cache that cannot be written is simply not used.
-    """
-    from importlib.util import module_from_spec, spec_from_file_location
-
-    import fastjsonschema
-
-    text = json.dumps(schema, sort_keys=True)
-    digest = hashlib.sha256((fastjsonschema.VERSION + text).encode()).hexdigest()[:16]
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    path = os.path.join(base, "storplan", f"manifest_schema_{digest}.py")
-    if not os.path.exists(path):
-        source = fastjsonschema.compile_to_code(schema)
-        try:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            temporary = f"{path}.{os.getpid()}.tmp"
-            with open(temporary, "w", encoding="utf-8") as handle:
-                handle.write(source)
-            os.replace(temporary, path)
-        except OSError:
-            namespace: dict[str, Any] = {}
-            exec(compile(source, "<manifest-schema>", "exec"), namespace)
-            return type("CompiledSchema", (), namespace)
-    spec = spec_from_file_location(f"storplan_manifest_schema_{digest}", path)
-    assert spec is not None and spec.loader is not None
-    module = module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @cache
 def _fast_check() -> Callable[[Any], Any]:
     """A compiled validator for the common case, a valid document.
 
     jsonschema explains errors well but takes about a second for a 5,000-volume manifest;
     fastjsonschema compiles the schema to Python and checks the same document several times
-    faster, stopping at the first error.  The schema uses only keywords whose meaning is the
-    same in draft-07 (what fastjsonschema implements) and 2020-12; a test checks that both
-    validators agree on every case of the test corpus.
+    faster, stopping at the first error.  The code is generated at build time into
+    :mod:`.schema_compiled` (see :mod:`.schema_codegen`); if that module does not match the
+    schema (it was not regenerated), the validator is compiled in memory instead: nothing is
+    written to or loaded from a cache.  A test checks that both validators agree on every
+    case of the test corpus.
     """
-    draft07 = {**manifest_schema(), "$schema": "http://json-schema.org/draft-07/schema#"}
-    module = _compiled_module(draft07)
-    # The generated functions are named after the schema's $id; the root's is the shortest.
-    names = [n for n in vars(module) if n.startswith("validate_")]
-    check: Callable[[Any], Any] = getattr(module, min(names, key=len))
-    return check
+    from . import schema_codegen, schema_compiled
+
+    schema = manifest_schema()
+    if schema_codegen.digest(schema) == schema_compiled.SCHEMA_DIGEST:
+        check: Callable[[Any], Any] = schema_compiled.validate
+        return check
+    import fastjsonschema  # pragma: no cover - only while the module is stale
+
+    compiled: Callable[[Any], Any] = fastjsonschema.compile(schema_codegen.draft07(schema))
+    return compiled  # pragma: no cover
 
 
 def is_schema_valid(data: Any) -> bool:
@@ -161,6 +133,8 @@ class _Reporter:
         kind = str(error.validator)
         if isinstance(instance, AmbiguousScalar):
             return  # reported once by check_ambiguous
+        if schema == manifest_schema()["$defs"]["size"] and self.size(instance, path):
+            return
         if kind == "additionalProperties":
             self.unknown_keys(instance, schema, path)
         elif kind == "required":
@@ -181,9 +155,10 @@ class _Reporter:
             )
         elif kind in ("enum", "const"):
             allowed = [_yaml(a) for a in (schema.get("enum") or [schema.get("const")])]
-            close = difflib.get_close_matches(_yaml(instance), allowed, 1)
+            spelled = shown(instance, path, _yaml)
+            close = difflib.get_close_matches(spelled, allowed, 1) if spelled != HIDDEN else []
             hint = f"did you mean {close[0]}?" if close else f"choose one of: {', '.join(allowed)}"
-            self.add("schema.value", f"{_yaml(instance)} is not allowed here", path, hint)
+            self.add("schema.value", f"{spelled} is not allowed here", path, hint)
         elif kind == "anyOf" and error.context:
             # Explain the branch that matches the value's type (a mapping initiator's problem,
             # not "a mapping is not text").
@@ -210,13 +185,30 @@ class _Reporter:
                 )
         else:
             self.add(
-                f"schema.{kind.lower()}", self.message(error), path, schema.get("description", "")
+                f"schema.{kind.lower()}",
+                self.message(error, path),
+                path,
+                schema.get("description", ""),
             )
 
-    def message(self, error: ValidationError) -> str:
+    def size(self, instance: Any, path: Path) -> bool:
+        """Explain a size the schema refused as the size parser would (negative, bits,
+        exponent notation, ...); False if it has nothing more precise to say."""
+        from ..errors import InvalidArgument
+        from ..size import Size
+
+        try:
+            Size.of(instance)
+        except InvalidArgument as exc:
+            self.add("value.size", exc.message, path, exc.hint)
+            return True
+        return False
+
+    def message(self, error: ValidationError, path: Path) -> str:
         kind, value = error.validator, error.validator_value
+        spelled = shown(error.instance, path)
         if kind == "pattern":
-            return f"{error.instance!r} does not have the expected form"
+            return f"{spelled} does not have the expected form"
         if kind in ("minItems", "minLength", "minProperties"):
             return "this must not be empty" if value == 1 else f"needs at least {value} entries"
         if kind == "maxProperties":
@@ -224,8 +216,11 @@ class _Reporter:
         if kind == "uniqueItems":
             return "the list has duplicate entries"
         if kind in ("minimum", "maximum"):
-            return f"{error.instance} is {'below' if kind == 'minimum' else 'above'} {value}"
-        return str(error.message)
+            spelled = shown(error.instance, path, str)
+            return f"{spelled} is {'below' if kind == 'minimum' else 'above'} {value}"
+        if is_secret_path(path):  # jsonschema's own messages quote the value
+            return f"{HIDDEN} does not satisfy {kind!r} {json.dumps(value)}"
+        return hide_userinfo(str(error.message))
 
     def unknown_keys(self, instance: dict[str, Any], schema: dict[str, Any], path: Path) -> None:
         known = list(schema.get("properties", {}))
@@ -248,7 +243,9 @@ class _Reporter:
 
 
 def check_schema(doc: Document, diagnostics: Diagnostics) -> None:
-    """Validate one document against the manifest schema."""
+    """Validate one document against the manifest schema (and refuse ``1.0`` where it says
+    integer: :mod:`.integers`)."""
+    check_integers(doc, diagnostics)
     if is_schema_valid(doc.data):
         return
     reporter = _Reporter(doc, diagnostics)
@@ -275,20 +272,25 @@ def check_schema(doc: Document, diagnostics: Diagnostics) -> None:
 
 def check_ambiguous(doc: Document, diagnostics: Diagnostics) -> None:
     """Report every YAML 1.1 look-alike scalar (the reader noted where they stand)."""
-    for path in doc.ambiguous:
-        value = _value_at(doc.data, path)
-        if not isinstance(value, AmbiguousScalar):
-            continue  # overridden, e.g. by an explicit key after a merge
+    reported: set[Path] = set()
+    for found in doc.ambiguous:
+        value = _value_at(doc.data, found)
+        path = doc.written_at(found)  # an alias, merge or default: where it is written
+        if path in reported:
+            continue
+        reported.add(path)
+        secret = is_secret_path(path)
+        spelled = "this value" if secret else f'"{value}"'
         if value.lower() in {"yes", "no", "on", "off", "y", "n"}:
             hint = (
-                f'write true or false for a yes/no setting, or quote it ("{value}") if '
+                f"write true or false for a yes/no setting, or quote it ({spelled}) if "
                 "you mean the text"
             )
         else:
-            hint = f'quote it ("{value}") for text, or drop the leading zero for a number'
+            hint = f"quote it ({spelled}) for text, or drop the leading zero for a number"
         diagnostics.add(
             "yaml.ambiguous_scalar",
-            f"{value!r} means different things in YAML 1.1 and 1.2",
+            f"{HIDDEN if secret else repr(value)} means different things in YAML 1.1 and 1.2",
             doc.mark(path),
             hint,
             pointer(path),

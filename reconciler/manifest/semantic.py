@@ -15,7 +15,7 @@ from ..model.enums import Capability
 from ..size import Size
 from .diagnostics import Diagnostics, Mark
 from .requests import create_requests
-from .spec import ArraySpec, FileSystemSpec, Manifest, VolumeSpec, where
+from .spec import ArraySpec, FileSystemSpec, Manifest, Origin, Source, VolumeSpec, where
 
 __all__ = ["ProviderFacts", "check_manifest", "check_providers", "required_capabilities"]
 
@@ -28,23 +28,43 @@ class ProviderFacts:
     limits: Limits
 
 
+def _alias_copy(spec: object) -> Mark | None:
+    """Where the alias is through which ``spec`` was copied, if it was."""
+    source: Source | None = getattr(spec, "source", None)
+    return source.doc.alias_mark(source.path) if source is not None else None
+
+
 def _unique(
-    items: Iterable[tuple[str, Mark]],
+    items: Iterable[tuple[str, object, str]],
     what: str,
     diagnostics: Diagnostics,
     code: str = "name.duplicate",
 ) -> None:
-    seen: dict[str, Mark] = {}
-    for name, mark in items:
-        if name in seen:
+    """Report names given twice; ``items`` are (name, spec, field) and positions are looked up
+    only for the duplicates (a valid manifest never needs one)."""
+    seen: dict[str, tuple[object, str]] = {}
+    for name, spec, field in items:
+        if name not in seen:
+            seen[name] = (spec, field)
+            continue
+        first = where(*seen[name])
+        mark = where(spec, field)
+        alias = _alias_copy(spec) if mark == first else None
+        if alias is not None:  # an alias copied the whole entry: point at the alias
+            diagnostics.add(
+                code,
+                f"{what} {name!r} is declared twice: an alias repeats the entry at {first}",
+                alias,
+                "names are keys: remove the alias, or merge the anchor and give a new name "
+                "(<<: *anchor, then name: ...)",
+            )
+        else:
             diagnostics.add(
                 code,
                 f"{what} {name!r} is declared twice",
                 mark,
-                f"the first is at {seen[name]}; names are keys: keep one",
+                f"the first is at {first}; names are keys: keep one",
             )
-        else:
-            seen[name] = mark
 
 
 def _check_references(array: ArraySpec, diagnostics: Diagnostics) -> None:
@@ -80,25 +100,25 @@ def _check_references(array: ArraySpec, diagnostics: Diagnostics) -> None:
 
 
 def _check_names(array: ArraySpec, diagnostics: Diagnostics) -> None:
-    _unique(((p.name, where(p)) for p in array.pools), "pool", diagnostics)
-    _unique(((h.name, where(h)) for h in array.hosts), "host", diagnostics)
-    volume_names = [(v.name, where(v)) for v in array.volumes]
-    volume_names += [(r.name, where(r)) for v in array.volumes for r in v.replicas]
+    _unique(((p.name, p, "") for p in array.pools), "pool", diagnostics)
+    _unique(((h.name, h, "") for h in array.hosts), "host", diagnostics)
+    volume_names: list[tuple[str, object, str]] = [(v.name, v, "") for v in array.volumes]
+    volume_names += [(r.name, r, "") for v in array.volumes for r in v.replicas]
     _unique(volume_names, "volume (or replica)", diagnostics)
-    _unique(((f.name, where(f)) for f in array.filesystems), "file system", diagnostics)
+    _unique(((f.name, f, "") for f in array.filesystems), "file system", diagnostics)
     _unique(
-        ((e.path, where(e)) for f in array.filesystems for e in f.exports),
+        ((e.path, e, "") for f in array.filesystems for e in f.exports),
         "export path",
         diagnostics,
     )
     owners: list[VolumeSpec | FileSystemSpec] = [*array.volumes, *array.filesystems]
     for owner in owners:
         _unique(
-            ((s.name, where(s)) for s in owner.snapshots),
+            ((s.name, s, "") for s in owner.snapshots),
             f"snapshot of {owner.name!r}",
             diagnostics,
         )
-    current = {n for n, _ in volume_names}
+    current = {n for n, _, _ in volume_names}
     claimed: dict[str, str] = {}
     for volume in array.volumes:
         for old in volume.previous_names:
@@ -123,7 +143,7 @@ def _check_masking(array: ArraySpec, diagnostics: Diagnostics) -> None:
     luns: dict[tuple[str, int], str] = {}
     for volume in array.volumes:
         _unique(
-            ((m.host, where(m)) for m in volume.mappings),
+            ((m.host, m, "") for m in volume.mappings),
             f"mapping of {volume.name!r} to host",
             diagnostics,
             "mapping.duplicate",
@@ -135,15 +155,15 @@ def _check_masking(array: ArraySpec, diagnostics: Diagnostics) -> None:
             if holder != volume.name:
                 diagnostics.add(
                     "mapping.lun_conflict",
-                    f"LUN {mapping.lun} of host "
-                    f"{mapping.host!r} is also given to volume {holder!r}",
+                    f"volume {volume.name!r} is given LUN {mapping.lun} of host "
+                    f"{mapping.host!r}, which is also given to volume {holder!r}",
                     where(mapping, "lun"),
                     "give each volume its own LUN",
                 )
     owners: dict[str, str] = {}
     for host in array.hosts:
         _unique(
-            ((i.id, where(i)) for i in host.initiators),
+            ((i.id, i, "") for i in host.initiators),
             f"initiator of {host.name!r}",
             diagnostics,
             "initiator.duplicate",
@@ -159,16 +179,16 @@ def _check_masking(array: ArraySpec, diagnostics: Diagnostics) -> None:
                 )
 
 
-def required_capabilities(array: ArraySpec) -> list[tuple[Capability, Mark]]:
-    """Every capability the array entry needs, with the position that needs it: what the
-    catalogue says the creates of its objects need (the same functions plan and the Session
-    use)."""
+def required_capabilities(array: ArraySpec) -> list[tuple[Capability, Origin]]:
+    """Every capability the array entry needs, with where it is needed (``.mark()`` gives the
+    position; computed only for a message): what the catalogue says the creates of its
+    objects need (the same functions plan and the Session use)."""
     from ..catalogue import operation
 
-    needs: list[tuple[Capability, Mark]] = []
+    needs: list[tuple[Capability, Origin]] = []
     for request in create_requests(array):
         op = operation(request.operation)
-        needs += [(c, request.origin.mark()) for c in op.capabilities(request.params)]
+        needs += [(c, request.origin) for c in op.capabilities(request.params)]
     return needs
 
 
@@ -176,14 +196,14 @@ def _check_provider(array: ArraySpec, facts: ProviderFacts, diagnostics: Diagnos
     from ..catalogue import operation
 
     reported: set[Capability] = set()
-    for capability, mark in required_capabilities(array):
+    for capability, origin in required_capabilities(array):
         if capability not in facts.capabilities and capability not in reported:
             reported.add(capability)
             diagnostics.add(
                 "capability.missing",
                 f"provider {facts.capabilities.provider!r} "
                 f"does not support {capability.value!r}, which this needs",
-                mark,
+                origin.mark(),
                 "remove the setting or manage this array with another provider",
             )
     for request in create_requests(array):

@@ -1,68 +1,49 @@
-"""Reading YAML strictly, keeping the source position of every value.
+"""Reading YAML strictly, with the source position of every value available on demand.
 
-PyYAML composes the node graph (with libyaml's C parser when available); this module turns nodes
-into plain data itself, instead of registering constructors, so that:
+libyaml's event stream is turned into plain data in one pass (:mod:`.events`); positions are
+found only when a message needs one (:mod:`.positions`), so a valid manifest costs no more
+than its data.  The rules:
 
-* every value and every mapping key keeps its file:line:column (``Document.mark``);
-* duplicate keys are errors, not silent overwrites (PyYAML issue #165);
+* every value and every mapping key has a file:line:column (``Document.mark``);
+* duplicate keys (the merge key ``<<`` included) are errors, not silent overwrites (PyYAML
+  issue #165);
 * scalars resolve like YAML 1.2: only ``true``/``false`` are booleans, and the YAML 1.1
   spellings ``yes no on off y n`` (and leading-zero numbers such as ``0755``) are kept as
   :class:`AmbiguousScalar` so validation can refuse them with a pointed message;
-* anchors, aliases and merge keys (``<<: *defaults``) work, but alias expansion is bounded
-  (billion laughs), nesting depth is bounded, and input size is bounded;
+* anchors, aliases and merge keys (``<<: *defaults``) work, but what aliases add is bounded
+  (billion laughs), so are nesting depth, the number of values and the input size; only
+  regular files are read (:mod:`.filesource`);
 * no input, however malformed (bytes that are not UTF-8, control characters, tags that name
   Python objects), escapes as anything but :class:`~.diagnostics.ManifestError`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
-from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
+from . import events
 from .diagnostics import Diagnostics, ManifestError, Mark
+from .events import MAX_DEPTH, MAX_EXPANSION, MAX_VALUES, Built, Problem, Retry
+from .filesource import MAX_BYTES, FileProblem, read_bounded
+from .positions import Fallback, Index, Path, PositionView, locate, unpack
 from .scalars import AmbiguousScalar, resolve_plain
 
 __all__ = [
     "MAX_BYTES",
     "MAX_DEPTH",
+    "MAX_EXPANSION",
     "MAX_VALUES",
     "AmbiguousScalar",
     "Document",
+    "Path",
     "pointer",
     "read_documents",
     "resolve_plain",
 ]
-
-MAX_BYTES = 16 << 20
-MAX_DEPTH = 64
-MAX_VALUES = 1_000_000
-
-Path = tuple[str | int, ...]
-
-_BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_CORE = "tag:yaml.org,2002:"
-_ALLOWED_TAGS = {_CORE + t for t in ("str", "int", "float", "bool", "null", "seq", "map", "merge")}
-_ALLOWED_TAGS.add("tag:storplan.io,2024:implicit")
-_IMPLICIT = "tag:storplan.io,2024:implicit"
-
-
-class StrictLoader(_BASE):  # type: ignore[misc, valid-type]
-    """Only composes nodes; nothing is constructed (and nothing is registered globally).
-
-    Plain scalars are tagged ``_IMPLICIT`` instead of running PyYAML's YAML 1.1 resolver on
-    each (a third of the parse time): the converter resolves them by YAML 1.2 rules, and a tag
-    other than ``_IMPLICIT`` on a scalar was written explicitly (``!!str yes``).
-    """
-
-    def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
-        if kind is yaml.ScalarNode:
-            if implicit[0]:
-                return "tag:yaml.org,2002:merge" if value == "<<" else _IMPLICIT
-            return _CORE + "str"
-        return _CORE + ("seq" if kind is yaml.SequenceNode else "map")
 
 
 def pointer(path: Path) -> str:
@@ -70,194 +51,181 @@ def pointer(path: Path) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
 
 
-@dataclass
-class Document:
-    """One YAML document: plain data plus the position of every value and key."""
+class _Text:
+    """Where a file's text is, to find positions later; its documents' indexes once built.
 
-    file: str
-    data: Any
-    # (line, column) of every value and key; Marks are made only when asked for (speed).
-    values: dict[Path, tuple[int, int]] = field(default_factory=dict)
-    keys: dict[Path, tuple[int, int]] = field(default_factory=dict)
-    ambiguous: list[Path] = field(default_factory=list)  # where AmbiguousScalars stand
+    A file that was read without a problem (the common case) is not kept in memory: when a
+    position is first needed, it is read again and checked against the digest of what was
+    validated (a file changed since has no positions: marks name only the file).
+    """
+
+    __slots__ = ("digest", "indexes", "path", "size", "text")
+
+    def __init__(
+        self, text: str, indexes: list[Index] | None = None, path: str | None = None
+    ) -> None:
+        self.size = len(text)
+        self.indexes = indexes
+        self.path = path
+        self.text: str | None = text
+        self.digest = b""
+        if path is not None and indexes is None:
+            self.digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+            self.text = None
+
+    def _again(self) -> str | None:
+        if self.text is not None or self.path is None:
+            return self.text
+        try:
+            text = read_bounded(self.path).decode("utf-8-sig")
+        except (FileProblem, UnicodeDecodeError):
+            return None
+        same = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest() == self.digest
+        return text if same else None
+
+    def index(self, number: int) -> Index:
+        if self.indexes is None:
+            text = self._again()
+            try:
+                # The fast read succeeded, so the slow one reads the same documents, silently.
+                built = events.build(text, _ignore) if text is not None else []
+            except (Problem, yaml.YAMLError):  # pragma: no cover - the text was valid
+                built = []
+            self.indexes = [b.index or Index() for b in built]
+        return self.indexes[number] if number < len(self.indexes) else Index()
+
+
+def _ignore(code: str, message: str, where: int, hint: str, path: Path) -> None:
+    """Nothing to report: a file read again only for its positions."""
+
+
+def _contains(data: Any, path: Path) -> bool:
+    for step in path:
+        if isinstance(data, dict):
+            if step not in data:
+                return False
+        elif not (isinstance(data, list) and isinstance(step, int) and 0 <= step < len(data)):
+            return False
+        data = data[step]
+    return True
+
+
+def _find(data: Any, wanted: type, path: Path, found: list[Path]) -> None:
+    if isinstance(data, dict):
+        for key, value in data.items():
+            _find(value, wanted, (*path, key), found)
+    elif isinstance(data, list):
+        for number, value in enumerate(data):
+            _find(value, wanted, (*path, number), found)
+    elif type(data) is wanted:
+        found.append(path)
+
+
+_GONE = object()  # in a released document's skeleton: a container that was dropped
+_KEEP_DEPTH = 3  # document -> arrays -> one entry -> its settings
+
+
+def _skeleton(data: Any, depth: int) -> Any:
+    if not isinstance(data, (dict, list)):
+        return data
+    if depth == 0:
+        return _GONE
+    if isinstance(data, dict):
+        return {k: _skeleton(v, depth - 1) for k, v in data.items()}
+    return [_skeleton(v, depth - 1) for v in data]
+
+
+class Document:
+    """One YAML document: plain data, and the position of any value or key on demand."""
+
+    def __init__(
+        self,
+        file: str,
+        data: Any,
+        *,
+        text: _Text | None = None,
+        number: int = 0,
+        ambiguous: int = 0,
+        floats: int = 0,
+    ) -> None:
+        self.file = file
+        self.data = data
+        self._text = text
+        self._number = number
+        self._odd = (ambiguous, floats)
+        self._released = False
+        self._skeleton: Any = None
+        # Ways to find where a value that was not written in place came from (defaults:).
+        self.fallbacks: list[Fallback] = []
+        self.values = PositionView(self._index, self._has, self.fallbacks, key=False)
+        self.keys = PositionView(self._index, self._has, self.fallbacks, key=True)
+
+    @property
+    def size(self) -> int:
+        """How many characters the file this document is in has."""
+        return self._text.size if self._text is not None else 0
+
+    def _index(self) -> Index:
+        return self._text.index(self._number) if self._text is not None else Index()
+
+    def _has(self, path: Path) -> bool:
+        if not self._released:
+            return _contains(self.data, path)
+        data: Any = self._skeleton
+        for step in path:
+            if data is _GONE:  # below what was kept: ask the positions (reads the file again)
+                index = self._index()
+                return index.translate(path, self.fallbacks) in index.values
+            if not _contains(data, (step,)):
+                return False
+            data = data[step]
+        return True
+
+    def release(self) -> None:
+        """Drop the data: the typed specs built from it are what is used from now on (and
+        half the memory of a large manifest).  Positions, and whether a value was written at
+        a path, can still be asked; the top of the document (array entries' own settings) is
+        kept to answer the latter without reading the file again."""
+        if not self._released:
+            self._skeleton = _skeleton(self.data, _KEEP_DEPTH)
+            self.data = None
+            self._released = True
 
     def mark(self, path: Path, *, key: bool = False) -> Mark:
         """Position of the value at ``path`` (of its key with ``key=True``), or of the nearest
         enclosing value that has one."""
-        if key and path in self.keys:
-            return Mark(self.file, *self.keys[path])
-        for end in range(len(path), -1, -1):
-            found = self.values.get(path[:end])
-            if found is not None:
-                return Mark(self.file, *found)
-        return Mark(self.file)
+        return Mark.lazy(self.file, self, path, key)
 
+    def position(self, path: Path, key: bool) -> tuple[int, int]:
+        """(line, column) of the value at ``path`` (of its key with ``key``), or of the
+        nearest enclosing value that has one; (0, 0) if none."""
+        return locate(self._index(), path, key, self.fallbacks)
 
-class _Converter:
-    def __init__(self, file: str, diagnostics: Diagnostics) -> None:
-        self.file = file
-        self.diagnostics = diagnostics
-        self.count = 0
+    def written_at(self, path: Path) -> Path:
+        """The path where the value at ``path`` was written (an alias's anchor, a merged
+        mapping, a ``defaults:`` entry), or ``path`` itself."""
+        return self._index().translate(path, self.fallbacks)
 
-    def mark(self, node: yaml.Node) -> Mark:
-        return Mark(self.file, *self.position(node))
+    def alias_mark(self, path: Path) -> Mark | None:
+        """Where the alias is through which the value at ``path`` was copied, if it was."""
+        found = self._index().alias_at(path)
+        return None if found is None else Mark(self.file, *unpack(found))
 
-    @staticmethod
-    def position(node: yaml.Node) -> tuple[int, int]:
-        return node.start_mark.line + 1, node.start_mark.column + 1
+    @property
+    def ambiguous(self) -> list[Path]:
+        """Where :class:`AmbiguousScalar` values stand (aliased copies included)."""
+        found: list[Path] = []
+        if self._odd[0]:
+            _find(self.data, AmbiguousScalar, (), found)
+        return found
 
-    def document(self, root: yaml.Node) -> Document:
-        doc = Document(self.file, None)
-        doc.data = self.value(root, (), doc, set())
-        return doc
-
-    def value(self, node: yaml.Node, path: Path, doc: Document, active: set[int]) -> Any:
-        self.count += 1
-        if self.count > MAX_VALUES:
-            raise _Abort(
-                "yaml.too_many_values",
-                f"the document expands to more than {MAX_VALUES:,} values",
-                self.mark(node),
-                "YAML aliases may be nested too deeply "
-                "(a 'billion laughs' document); write the values out instead",
-            )
-        if len(path) > MAX_DEPTH:
-            raise _Abort(
-                "yaml.too_deep",
-                f"values are nested more than {MAX_DEPTH} levels deep",
-                self.mark(node),
-                "flatten the document",
-            )
-        doc.values[path] = self.position(node)
-        if node.tag not in _ALLOWED_TAGS:
-            self.diagnostics.add(
-                "yaml.tag",
-                f"tag {node.tag!r} is not allowed",
-                self.mark(node),
-                "remove the tag; manifests are plain data",
-                pointer(path),
-            )
-            return None
-        if isinstance(node, yaml.ScalarNode):
-            value = self.scalar(node)
-            if type(value) is AmbiguousScalar:
-                doc.ambiguous.append(path)
-            return value
-        if id(node) in active:
-            raise _Abort(
-                "yaml.recursive_alias",
-                "an alias refers to a value that contains it",
-                self.mark(node),
-                "remove the recursive anchor",
-            )
-        active.add(id(node))
-        try:
-            if isinstance(node, yaml.SequenceNode):
-                return [
-                    self.value(item, (*path, i), doc, active) for i, item in enumerate(node.value)
-                ]
-            assert isinstance(node, yaml.MappingNode)
-            return self.mapping(node, path, doc, active)
-        finally:
-            active.discard(id(node))
-
-    def scalar(self, node: yaml.ScalarNode) -> Any:
-        text: str = node.value
-        if node.style:  # libyaml reports plain scalars as '', PyYAML as None
-            return text  # quoted or block scalars are always strings
-        first = text[:1]
-        if not (first.isdigit() or first in "-+.~nNtTfFyYoO" or not text):
-            return text  # fast path: most scalars are names
-        if node.tag == _CORE + "str":
-            return text  # an explicit !!str keeps its text
-        return resolve_plain(text)
-
-    def mapping(
-        self, node: yaml.MappingNode, path: Path, doc: Document, active: set[int]
-    ) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        merged: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                self.diagnostics.add(
-                    "yaml.key",
-                    "mapping keys must be plain text",
-                    self.mark(key_node),
-                    "use a simple name as the key",
-                    pointer(path),
-                )
-                continue
-            key = key_node.value
-            if key == "<<" and not key_node.style:
-                merged.update(self.merge(value_node, path, doc, active))
-                continue
-            if key in result:
-                self.diagnostics.add(
-                    "yaml.duplicate_key",
-                    f"duplicate key {key!r}",
-                    self.mark(key_node),
-                    f"remove one of the {key!r} entries "
-                    f"(the first is at line {doc.keys[(*path, key)][0]})",
-                    pointer((*path, key)),
-                )
-                continue
-            doc.keys[(*path, key)] = self.position(key_node)
-            result[key] = self.value(value_node, (*path, key), doc, active)
-        for key, value in merged.items():
-            result.setdefault(key, value)
-        return result
-
-    def merge(self, node: yaml.Node, path: Path, doc: Document, active: set[int]) -> dict[str, Any]:
-        sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
-        merged: dict[str, Any] = {}
-        for source in sources:
-            if not isinstance(source, yaml.MappingNode):
-                self.diagnostics.add(
-                    "yaml.merge",
-                    "a merge key (<<) needs a mapping or a list of mappings",
-                    self.mark(source),
-                    "merge an anchored mapping: <<: *name",
-                    pointer(path),
-                )
-                continue
-            if id(source) in active:
-                raise _Abort(
-                    "yaml.recursive_alias",
-                    "a merge key (<<) refers to a mapping that contains it",
-                    self.mark(source),
-                    "remove the recursive anchor",
-                )
-            self.count += 1  # every merged mapping is a value read again (merge bombs)
-            if self.count > MAX_VALUES:
-                raise _Abort(
-                    "yaml.too_many_values",
-                    f"the document expands to more than {MAX_VALUES:,} values",
-                    self.mark(source),
-                    "YAML merge keys and aliases may be nested too "
-                    "deeply (a 'billion laughs' document); write the values out",
-                )
-            scratch = Document(doc.file, None)
-            active.add(id(source))
-            try:
-                converted = self.mapping(source, path, scratch, active)
-            finally:
-                active.discard(id(source))
-            for key, value in converted.items():
-                if key not in merged:
-                    merged[key] = value
-                    doc.keys.setdefault(
-                        (*path, key), scratch.keys.get((*path, key), self.position(source))
-                    )
-                    for where, mark in scratch.values.items():
-                        if where[: len(path) + 1] == (*path, key):
-                            doc.values.setdefault(where, mark)
-        return merged
-
-
-class _Abort(Exception):
-    def __init__(self, code: str, message: str, mark: Mark, hint: str) -> None:
-        super().__init__(message)
-        self.code, self.message, self.mark, self.hint = code, message, mark, hint
+    @property
+    def floats(self) -> list[Path]:
+        """Where numbers with a fraction or an exponent (``1.0``, ``1e3``) stand."""
+        found: list[Path] = []
+        if self._odd[1]:
+            _find(self.data, float, (), found)
+        return found
 
 
 def _decode(data: bytes, file: str, diagnostics: Diagnostics) -> str | None:
@@ -282,37 +250,80 @@ def _read(
     if isinstance(source, bytes):
         file = name or "<bytes>"
         data = source
+        if len(data) > MAX_BYTES:
+            diagnostics.add(
+                "file.too_large",
+                f"the input is {len(data):,} bytes, more than the {MAX_BYTES:,} "
+                "a manifest may have",
+                Mark(file),
+                "split it into several files",
+            )
+            return file, None
     else:
         file = name or os.fspath(source)
         try:
-            size = os.path.getsize(source)
-            if size > MAX_BYTES:
-                diagnostics.add(
-                    "file.too_large",
-                    f"the file is {size:,} bytes, more than the {MAX_BYTES:,} a manifest may have",
-                    Mark(file),
-                    "split it into several files in one directory",
-                )
-                return file, None
-            with open(source, "rb") as handle:
-                data = handle.read()
-        except OSError as exc:
-            diagnostics.add(
-                "file.unreadable",
-                f"cannot read the file: {exc.strerror or exc}",
-                Mark(file),
-                "check the path and its permissions",
-            )
+            data = read_bounded(source)
+        except FileProblem as problem:
+            diagnostics.add(problem.code, problem.message, Mark(file), problem.hint)
             return file, None
-    if len(data) > MAX_BYTES:
-        diagnostics.add(
-            "file.too_large",
-            f"the input is {len(data):,} bytes, more than the {MAX_BYTES:,} a manifest may have",
-            Mark(file),
-            "split it into several files",
-        )
-        return file, None
     return file, _decode(data, file, diagnostics)
+
+
+def _syntax(exc: yaml.YAMLError, text: str, file: str, diagnostics: Diagnostics) -> None:
+    """A diagnostic for libyaml's (or the composer's) error."""
+    if isinstance(exc, yaml.reader.ReaderError):
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        diagnostics.add(
+            "yaml.syntax",
+            f"character U+{code:04X} may not appear in YAML",
+            Mark(file, line, column),
+            "remove the control character (or write it as an escape in a double-quoted string)",
+        )
+    elif isinstance(exc, yaml.MarkedYAMLError):
+        where = exc.problem_mark or exc.context_mark
+        mark = Mark(file, where.line + 1, where.column + 1) if where else Mark(file)
+        context = exc.context or ""
+        if (
+            context
+            and exc.context_mark is not None
+            and exc.problem_mark is not None
+            and exc.context_mark.line != exc.problem_mark.line
+        ):
+            context += f" at line {exc.context_mark.line + 1}"
+        problem = ", ".join(p for p in (context, exc.problem) if p) or "invalid YAML"
+        diagnostics.add(
+            "yaml.syntax",
+            f"YAML syntax error: {problem}",
+            mark,
+            "check indentation, quotes and brackets around this position",
+        )
+    else:
+        diagnostics.add(
+            "yaml.syntax", f"YAML error: {exc}", Mark(file), "check that the file is YAML"
+        )
+
+
+def _read_slowly(text: str, file: str, diagnostics: Diagnostics) -> list[Built]:
+    """Read again with positions, reporting every problem."""
+
+    def report(code: str, message: str, where: int, hint: str, path: Path) -> None:
+        diagnostics.add(code, message, Mark(file, *unpack(where)), hint, pointer(path))
+
+    try:
+        return events.build(text, report)
+    except Problem as problem:
+        diagnostics.add(
+            problem.code, problem.message, Mark(file, *unpack(problem.where)), problem.hint
+        )
+    except yaml.YAMLError as exc:
+        _syntax(exc, text, file, diagnostics)
+    except RecursionError:  # pragma: no cover - the reader does not recurse; a guard
+        diagnostics.add(
+            "yaml.too_deep", "values are nested too deeply to read", Mark(file), "flatten it"
+        )
+    return []
 
 
 def read_documents(
@@ -325,57 +336,23 @@ def read_documents(
     """
     diagnostics = Diagnostics()
     file, text = _read(source, name, diagnostics)
-    documents: list[Document] = []
-    if text is not None:
-        converter = _Converter(file, diagnostics)
-        try:
-            for root in yaml.compose_all(text, Loader=StrictLoader):
-                if root is None or (
-                    isinstance(root, yaml.ScalarNode) and not root.value and not root.style
-                ):
-                    continue  # an empty document (a lone '---'): nothing to read
-                documents.append(converter.document(root))
-        except _Abort as abort:
-            diagnostics.add(abort.code, abort.message, abort.mark, abort.hint)
-        except yaml.reader.ReaderError as exc:
-            line = text.count("\n", 0, exc.position) + 1
-            column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
-            code = exc.character if isinstance(exc.character, int) else ord(exc.character)
-            diagnostics.add(
-                "yaml.syntax",
-                f"character U+{code:04X} may not appear in YAML",
-                Mark(file, line, column),
-                "remove the control character (or write it as an escape in a double-quoted string)",
-            )
-        except yaml.MarkedYAMLError as exc:
-            where = exc.problem_mark or exc.context_mark
-            mark = Mark(file, where.line + 1, where.column + 1) if where else Mark(file)
-            context = exc.context or ""
-            if (
-                context
-                and exc.context_mark is not None
-                and exc.problem_mark is not None
-                and exc.context_mark.line != exc.problem_mark.line
-            ):
-                context += f" at line {exc.context_mark.line + 1}"
-            problem = ", ".join(p for p in (context, exc.problem) if p) or "invalid YAML"
-            diagnostics.add(
-                "yaml.syntax",
-                f"YAML syntax error: {problem}",
-                mark,
-                "check indentation, quotes and brackets around this position",
-            )
-        except yaml.YAMLError as exc:
-            diagnostics.add(
-                "yaml.syntax", f"YAML error: {exc}", Mark(file), "check that the file is YAML"
-            )
-        except RecursionError:
-            diagnostics.add(
-                "yaml.too_deep",
-                "values are nested too deeply to read",
-                Mark(file),
-                "flatten the document",
-            )
+    if text is None:
+        raise ManifestError(diagnostics.items)
+    try:
+        built = events.build(text, None)
+        holder = _Text(text, path=None if isinstance(source, bytes) else os.fspath(source))
+    except Problem as problem:
+        if not problem.final:
+            raise  # pragma: no cover - the fast mode raises only final problems
+        where = Mark(file, *unpack(problem.where))
+        diagnostics.add(problem.code, problem.message, where, problem.hint)
+        raise ManifestError(diagnostics.items) from None
+    except (Retry, yaml.YAMLError):
+        built = _read_slowly(text, file, diagnostics)
+        holder = _Text(text, [b.index or Index() for b in built])
     if diagnostics.errors:
         raise ManifestError(diagnostics.items)
-    return documents
+    return [
+        Document(file, b.data, text=holder, number=n, ambiguous=b.ambiguous, floats=b.floats)
+        for n, b in enumerate(built)
+    ]

@@ -128,7 +128,7 @@ def open_database(path: str, *, write: bool, timeout: float = 30.0) -> sqlite3.C
     if not exists:
         return None
     _check_header(path)
-    if write and not os.access(path, os.W_OK):
+    if write and (not os.access(path, os.W_OK) or _ro_fs(path)):
         raise _refuse(path, "is read-only", "apply needs a writable state store")
     try:
         conn = _connect(path, write, timeout)
@@ -140,15 +140,39 @@ def open_database(path: str, *, write: bool, timeout: float = 30.0) -> sqlite3.C
 
 def _connect(path: str, write: bool, timeout: float) -> sqlite3.Connection:
     if not write:
-        uri = "file:" + path.replace("?", "%3f").replace("#", "%23") + "?mode=ro"
-        conn = sqlite3.connect(
-            uri, uri=True, timeout=timeout, isolation_level=None, check_same_thread=False
-        )
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        return conn
+        base = "file:" + path.replace("?", "%3f").replace("#", "%23") + "?mode=ro"
+        try:
+            return _read_only(base, timeout)
+        except sqlite3.OperationalError:
+            if os.access(os.path.dirname(os.path.abspath(path)), os.W_OK) and not _ro_fs(path):
+                raise
+            # A read-only file system (or directory): SQLite cannot make the WAL index it
+            # would share with writers, and there can be no writers here, so read the file as
+            # immutable.
+            return _read_only(base + "&immutable=1", timeout)
     from ..sqlitefile import open_shared
 
     return open_shared(path, timeout)
+
+
+def _read_only(uri: str, timeout: float) -> sqlite3.Connection:
+    conn = sqlite3.connect(
+        uri, uri=True, timeout=timeout, isolation_level=None, check_same_thread=False
+    )
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _ro_fs(path: str) -> bool:
+    """True if ``path`` is on a file system mounted read-only."""
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
 
 
 def _schema(conn: sqlite3.Connection, path: str, write: bool) -> None:
