@@ -26,6 +26,7 @@ __all__ = ["TOOLS", "GaneshaServer", "unavailable_reason"]
 TOOLS = {
     "ganesha.nfsd": "nfs-ganesha",
     "dbus-daemon": "dbus-daemon",
+    "dbus-send": "dbus-bin",
     "nfs-ls": "libnfs-utils",
     "nfs-cp": "libnfs-utils",
     "nfs-cat": "libnfs-utils",

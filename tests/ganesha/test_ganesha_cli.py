@@ -76,9 +76,7 @@ def test_apply_then_plan_is_clean_then_drift_shows(
     again = run(tmp_path, "plan", str(path))
     assert again.returncode == 0, again.stdout + again.stderr  # re-apply is a no-op
 
-    # A hand edit through ganesha's own channel: the rw export made read-only over D-Bus.
-    from storplan.providers.ganesha.dbus import GaneshaBus
-
+    # A hand edit through Ganesha's own channel, with dbus-send: the rw export made read-only.
     [number] = [
         int(f.name.removeprefix("export-").removesuffix(".conf"))
         for f in ganesha.export_dir.glob("export-*.conf")
@@ -87,11 +85,13 @@ def test_apply_then_plan_is_clean_then_drift_shows(
     edited = tmp_path / "by-hand.conf"
     text = (ganesha.export_dir / f"export-{number}.conf").read_text()
     edited.write_text(text.replace("Access_Type = RW", "Access_Type = RO"), encoding="utf-8")
-    bus = GaneshaBus(ganesha.bus)
-    try:
-        bus.update_export(str(edited), number)
-    finally:
-        bus.close()
+    sent = subprocess.run(
+        ["dbus-send", f"--bus={ganesha.bus}", "--print-reply", "--dest=org.ganesha.nfsd",
+         "/org/ganesha/nfsd/ExportMgr", "org.ganesha.nfsd.exportmgr.UpdateExport",
+         f"string:{edited}", f"string:EXPORT(Export_Id={number})"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert sent.returncode == 0 and "1 exports updated" in sent.stdout, sent.stderr
     drift = run(tmp_path, "plan", str(path), "-o", "json")
     assert drift.returncode == 2, drift.stdout + drift.stderr
     [action] = json.loads(drift.stdout)["actions"]
