@@ -17,6 +17,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+import time
 
 from storplan.errors import InvalidArgument
 
@@ -101,17 +102,28 @@ def served_order(matches: list[str]) -> list[str]:
     return sorted(matches, key=_order_key)
 
 
+_RESOLVED: dict[str, tuple[float, list[str]]] = {}
+RESOLVE_TTL = 30.0
+"""Seconds a host name's addresses are reused: one ``plan`` observes every export several
+times, and a name that does not resolve costs a DNS round trip each time."""
+
+
 def resolve(host: str) -> list[str]:
     """The addresses Ganesha would give a host-name client, in ``getaddrinfo`` order without
     repeats (it resolves names once, when it reads the configuration); ``[]`` when the name
-    does not resolve."""
+    does not resolve.  Answers are reused for :data:`RESOLVE_TTL` seconds."""
+    now = time.monotonic()
+    cached = _RESOLVED.get(host)
+    if cached is not None and now - cached[0] < RESOLVE_TTL:
+        return list(cached[1])
     try:
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError):
-        return []
+        infos = []
     seen: list[str] = []
     for info in infos:
         address = str(ipaddress.ip_address(str(info[4][0]).partition("%")[0]))
         if address not in seen:
             seen.append(address)
-    return seen
+    _RESOLVED[host] = (now, seen)
+    return list(seen)

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from storplan.errors import ConnectionFailed, ProviderError
+from storplan.errors import ConnectionFailed, ProviderError, Unsupported
 
 __all__ = ["Displayed", "GaneshaBus", "GaneshaError"]
 
@@ -159,6 +159,14 @@ class GaneshaBus:
             if exc.name.endswith("InvalidArgs") and "not found" in exc.message:
                 return None
             raise
+        if len(body) != 5 or any(len(client) != 10 for client in body[4]):
+            raise Unsupported(
+                f"this Ganesha's DisplayExport reply is not {DISPLAY_SIGNATURE}: storplan cannot "
+                "read its client lists",
+                hint="use NFS-Ganesha 3.x or later (tested: 4.3)",
+                provider="ganesha",
+                capability="nfs.exports",
+            )
         return Displayed(
             int(body[0]), str(body[1]), str(body[2]), str(body[3]),
             tuple(tuple(c) for c in body[4]),
