@@ -134,7 +134,6 @@ class ExportOps(FileSystemOps):
         self,
         filesystem_id: str,
         path: str,
-        *,
         options: ExportOptions | None = None,
         **arguments: Any,
     ) -> Job[Any]:
@@ -171,7 +170,7 @@ class ExportOps(FileSystemOps):
             return self.finish("create_export", Kind.EXPORTS, ids.export(export_id))
 
     def modify_export(
-        self, export_id: str, *, options: ExportOptions | None = None, **arguments: Any
+        self, export_id: str, options: ExportOptions | None = None, **arguments: Any
     ) -> Job[Any]:
         """Change an export's options live (``UpdateExport``; remove + add where #1128)."""
         from .compat import options_from_arguments
