@@ -79,6 +79,10 @@ class GaneshaBase(ProviderBase):
         if kind is not None and object_id is not None:
             state = self.observe(frozenset({kind}))
             result = next((o for o in state.of(kind) if o.id == object_id), None)
+        return self.finished(operation, result)
+
+    def finished(self, operation: str, result: Any) -> Job[Any]:
+        """Record and return a succeeded job with ``result``."""
         return self._record(Job(self._job_id(), operation, JobState.SUCCEEDED, 100, result))
 
     def _job_id(self) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from storplan.model.base import Condition
 from storplan.model.enums import ElementType, Kind
@@ -30,7 +31,10 @@ from .options import GaneshaOptions
 from .served import decode_client, options_from_rules, same_service
 from .storage import BaseFilesystem, Directory, base_filesystem, list_directories
 
-__all__ = ["KINDS", "Served", "observe_state", "served_exports"]
+if TYPE_CHECKING:
+    from storplan.model.file import NfsExport
+
+__all__ = ["KINDS", "Served", "export_model", "observe_state", "served_exports"]
 
 log = logging.getLogger(__name__)
 KINDS = frozenset({Kind.SYSTEMS, Kind.POOLS, Kind.FILESYSTEMS, Kind.EXPORTS})
@@ -48,18 +52,30 @@ class Served:
 
 
 def served_exports(
-    bus: GaneshaBus, options: GaneshaOptions, records: dict[int, ExportRecord]
+    bus: GaneshaBus,
+    options: GaneshaOptions,
+    records: dict[int, ExportRecord],
+    only: int | None = None,
 ) -> dict[int, Served]:
-    """Every export Ganesha serves from a directory under the base, by export id."""
+    """Every export Ganesha serves from a directory under the base (or just export ``only``),
+    by export id."""
     found: dict[int, Served] = {}
     for export_id, path in bus.show_exports():
         if export_id == 0 or not _under(options.base, path):
             continue  # the pseudo root, or an export of something else
+        if only is not None and export_id != only:
+            continue
         shown = bus.display_export(export_id)
         if shown is None:
             continue  # removed between the two calls
         found[export_id] = _served(shown, records.get(export_id))
     return found
+
+
+def export_model(options: GaneshaOptions, served: Served) -> NfsExport:
+    """The model of one served export."""
+    filesystem = ids.filesystem(filesystem_name(options, served.directory))
+    return model_export(ids.export(served.export_id), filesystem, served.pseudo, served.options)
 
 
 def _served(shown: Displayed, record: ExportRecord | None) -> Served:
@@ -118,15 +134,8 @@ def observe_state(
                 for d in directories
             )  # fmt: skip
     if Kind.EXPORTS in kinds and bus is not None:
-        records = read_records(options)
-        parts["exports"] = tuple(
-            model_export(
-                ids.export(s.export_id), ids.filesystem(filesystem_name(options, s.directory)),
-                s.pseudo, s.options,
-            )
-            for s in sorted(served_exports(bus, options, records).values(),
-                            key=lambda s: s.export_id)
-        )  # fmt: skip
+        served = served_exports(bus, options, read_records(options))
+        parts["exports"] = tuple(export_model(options, served[n]) for n in sorted(served))
     return parts
 
 

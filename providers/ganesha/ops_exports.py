@@ -15,7 +15,6 @@ import re
 from typing import Any
 
 from storplan.errors import AlreadyExists, InvalidArgument, NotFound
-from storplan.model.enums import Kind
 from storplan.model.job import Job
 
 from . import ids, quirks
@@ -31,7 +30,7 @@ from .files import (
 )
 from .mainconf import require_include
 from .nas import ExportOptions
-from .observe import Served, served_exports
+from .observe import Served, export_model, served_exports
 from .ops_files import FileSystemOps
 
 __all__ = ["ExportOps"]
@@ -87,10 +86,21 @@ class ExportOps(FileSystemOps):
             raise NotFound(f"file system {filesystem_id} does not exist")
         return path
 
-    def _served(self) -> tuple[dict[int, ExportRecord], dict[int, Served], set[int]]:
+    def _state(self) -> tuple[dict[int, ExportRecord], set[int]]:
+        """storplan's export files, and the ids Ganesha serves."""
         records = read_records(self.options)
-        listed = {export_id for export_id, _ in self.bus.show_exports()}
-        return records, served_exports(self.bus, self.options, records), listed
+        return records, {export_id for export_id, _ in self.bus.show_exports()}
+
+    def _served_one(self, records: dict[int, ExportRecord], number: int) -> Served | None:
+        """What Ganesha serves as export ``number`` (one ``DisplayExport``)."""
+        return served_exports(self.bus, self.options, records, only=number).get(number)
+
+    def _done(self, operation: str, number: int) -> Job[Any]:
+        """A finished job whose result is export ``number`` as observed now (only that one:
+        observing all of them would make N changes cost N² calls)."""
+        served = self._served_one(read_records(self.options), number)
+        result = export_model(self.options, served) if served is not None else None
+        return self.finished(operation, result)
 
     def _free_id(self, taken: set[int]) -> int:
         low, high = self.options.export_ids
@@ -119,14 +129,19 @@ class ExportOps(FileSystemOps):
                     if not quirks.add_export_already_active_105(exc):
                         raise
                     self.bus.update_export(path, record.export_id)
-        except GaneshaError:
+        except GaneshaError as exc:
             if previous is None:
                 remove_record(self.options, record.export_id)
             else:
                 write_record(self.options, previous, record.export_id)
                 if active and readd:  # it is gone now: bring the old one back
                     self.bus.add_export(path, record.export_id)
-            raise
+            raise GaneshaError(
+                exc.message,
+                name=exc.name,
+                hint="nothing was changed; Ganesha's log names the reason when its message does "
+                "not (e.g. 'Pseudo path (...) is a duplicate': another export uses that path)",
+            ) from None
         write_index(self.options, indexed_ids(self.options) | {record.export_id})
 
     # ------------------------------------------------------------------ operations
@@ -145,11 +160,10 @@ class ExportOps(FileSystemOps):
         with self.operation("create_export"), directory_lock(self.options):
             directory = self._directory(filesystem_id)
             version = self._changing()
-            records, served, listed = self._served()
+            records, listed = self._state()
             record = next((r for r in records.values() if r.pseudo == pseudo), None)
-            foreign = next((s for s in served.values() if s.pseudo == pseudo), None)
             if record is not None:
-                now = served.get(record.export_id)
+                now = self._served_one(records, record.export_id)
                 have = now.options if now is not None else record.options
                 differences = _differences(record.directory, have, directory, wanted)
                 if differences:
@@ -157,17 +171,11 @@ class ExportOps(FileSystemOps):
                 if now is None:  # storplan's file, but Ganesha lost it: serve it again
                     self._apply(record, None, record.export_id in listed, False)
                 export_id = record.export_id
-            elif foreign is not None:
-                raise AlreadyExists(
-                    f"export {pseudo} is served by Ganesha export {foreign.export_id}, which "
-                    "storplan did not create",
-                    hint="choose another path, or remove that export from Ganesha",
-                )
-            else:
+            else:  # a pseudo path someone else's export uses: Ganesha refuses the duplicate
                 export_id = self._free_id(set(records) | listed)
                 quirks.missing_export_path_266(version, directory)
                 self._apply(ExportRecord(export_id, directory, pseudo, wanted), None, False, False)
-            return self.finish("create_export", Kind.EXPORTS, ids.export(export_id))
+            return self._done("create_export", export_id)
 
     def modify_export(
         self, export_id: str, options: ExportOptions | None = None, **arguments: Any
@@ -179,7 +187,7 @@ class ExportOps(FileSystemOps):
         number = ids.export_number(export_id)
         with self.operation("modify_export"), directory_lock(self.options):
             version = self._changing()
-            records, served, listed = self._served()
+            records, listed = self._state()
             record = records.get(number)
             if record is None:
                 if number in listed:
@@ -189,7 +197,7 @@ class ExportOps(FileSystemOps):
                     )
                 raise NotFound(f"export {export_id} does not exist")
             quirks.missing_export_path_266(version, record.directory)
-            old = served.get(number)
+            old = self._served_one(records, number)
             old_versions = (old.options if old else record.options).nfs_versions
             readd = quirks.update_ignores_pseudo_and_protocols_1128(
                 version, old_versions, wanted.nfs_versions
@@ -198,7 +206,7 @@ class ExportOps(FileSystemOps):
                 previous = handle.read()
             updated = dataclasses.replace(record, options=wanted)
             self._apply(updated, previous, number in listed, readd)
-            return self.finish("modify_export", Kind.EXPORTS, export_id)
+            return self._done("modify_export", number)
 
     def delete_export(self, export_id: str) -> Job[Any]:
         """Stop serving an export and forget its file."""

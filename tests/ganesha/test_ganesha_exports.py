@@ -253,3 +253,48 @@ def _wait_for(condition: Callable[[], bool], attempts: int = 200) -> None:
             return
         time.sleep(0.05)
     raise AssertionError("the condition never held")
+
+
+FOREIGN = """EXPORT {{
+    Export_Id = {number}; Path = "{path}"; Pseudo = "{pseudo}";
+    FSAL {{ Name = VFS; }}
+    CLIENT {{ Clients = 10.9.0.0/16; Access_Type = RO; }}
+}}
+"""
+
+
+def test_someone_elses_export_is_observed_and_left_alone(
+    session: Session, ganesha: GaneshaServer, fs_name: Names, tmp_path: Path
+) -> None:
+    """An export added by hand (its own file, over D-Bus) of a directory under the base is
+    observed as Ganesha serves it; storplan neither changes nor deletes it, and Ganesha
+    refuses a storplan export at the same pseudo path."""
+    from storplan.errors import StorplanError
+
+    filesystem = session.create_filesystem("pool:nfs", fs_name(), "16MiB").result
+    pseudo = f"/{filesystem.name}-theirs"
+    conf = tmp_path / "theirs.conf"
+    conf.write_text(FOREIGN.format(number=60001, path=ganesha.base / filesystem.name,
+                                   pseudo=pseudo))  # fmt: skip
+    bus = GaneshaBus(ganesha.bus)
+    try:
+        bus.add_export(str(conf), 60001)
+        theirs = session.observe({Kind.EXPORTS}).by_id["export:60001"]
+        assert (theirs.filesystem_id, theirs.clients, theirs.access) == (
+            filesystem.id, ("10.9.0.0/16",), Access.RO,
+        )  # fmt: skip
+        files_before = sorted(os.listdir(ganesha.export_dir))
+        with pytest.raises(InvalidArgument, match="not created by storplan"):
+            session.delete_export("export:60001")
+        with pytest.raises(InvalidArgument, match="not created by storplan"):
+            session.provider.modify_export("export:60001", options=LOCAL_RW)
+        with pytest.raises(StorplanError, match="AddExport failed") as refused:
+            export_with(session, filesystem.id, pseudo, LOCAL_RW)
+        assert "duplicate" in refused.value.hint
+        assert sorted(os.listdir(ganesha.export_dir)) == files_before
+        with pytest.raises(Exception, match="exported"):
+            session.delete_filesystem(filesystem)  # theirs still exports it
+    finally:
+        bus.remove_export(60001)
+        bus.close()
+    session.delete_filesystem(filesystem)
