@@ -231,3 +231,13 @@ def test_missing_export_directory_is_refused(tmp_path: Path) -> None:
         quirks.missing_export_path_266((2, 5, 4), str(tmp_path / "gone"))
     with pytest.raises(InvalidArgument, match="does not exist"):
         quirks.missing_export_path_266((4, 3), str(tmp_path / "gone"))
+
+
+def test_no_bus_is_a_clear_connection_error(tmp_path: Path) -> None:
+    from storplan.errors import ConnectionFailed
+    from storplan.providers.ganesha.dbus import GaneshaBus
+
+    bus = GaneshaBus(f"unix:path={tmp_path}/no-bus.sock")
+    with pytest.raises(ConnectionFailed, match="cannot connect to D-Bus at unix:path") as failed:
+        bus.show_exports()
+    assert "bus=" in failed.value.hint

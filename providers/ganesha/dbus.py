@@ -95,8 +95,8 @@ class GaneshaBus:
     def _send(self, message: Any) -> Any:
         from jeepney.io.blocking import DBusConnection
 
+        connection: DBusConnection = self._connect()  # its ConnectionFailed is an OSError
         try:
-            connection: DBusConnection = self._connect()
             return connection.send_and_get_reply(message, timeout=self.timeout)
         except TimeoutError:
             self.close()

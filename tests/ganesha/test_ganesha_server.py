@@ -16,3 +16,16 @@ def test_server_answers_on_dbus_and_nfs(ganesha: GaneshaServer) -> None:
         bus.close()
     listing = ganesha.nfs("nfs-ls", ganesha.nfs_url("/"))
     assert listing.returncode == 0, listing.stderr
+
+
+def test_no_ganesha_on_the_bus_is_a_clear_connection_error(ganesha: GaneshaServer) -> None:
+    import pytest
+    from storplan.errors import ConnectionFailed
+    from storplan.providers.ganesha.dbus import GaneshaBus
+
+    bus = GaneshaBus(ganesha.bus, service="test.nobody.org.ganesha.nfsd")
+    try:
+        with pytest.raises(ConnectionFailed, match=r"no test\.nobody\.org\.ganesha\.nfsd on D-Bus"):
+            bus.show_exports()
+    finally:
+        bus.close()
