@@ -17,7 +17,11 @@ Rules of the contract (checked by the conformance kit, ``storplan.conformance``)
   already gone raises :class:`~storplan.errors.NotFound`.
 * The core (:class:`~storplan.session.Session`) checks declared capabilities and limits before
   calling an operation; a provider may still refuse with :class:`~storplan.errors.Unsupported`.
-* Errors are :class:`~storplan.errors.StorplanError` subclasses and never contain secrets.
+* Errors are :class:`~storplan.errors.StorplanError` subclasses and never contain secrets;
+  :class:`~storplan.errors.TransientError` marks an error the core may retry.
+* ``identity()`` names the installation, not the way it was reached (see its docstring).
+* Optional: ``preflight(requests, state)`` refuses, before anything changes, what the array
+  would refuse half-way through an apply (see :class:`storplan.providers.kit.ProviderBase`).
 * One provider instance may be called from several threads at once (``apply`` runs independent
   actions in parallel): a provider whose client library is not thread-safe serializes its calls
   itself, and makes operations on one object (e.g. a host's masking view) wait for each other.
@@ -31,8 +35,9 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 if TYPE_CHECKING:
     from storplan.credentials import Secret
     from storplan.model import (
-        Access,
         Capabilities,
+        ChapCredentials,
+        ExportOptions,
         Initiator,
         Job,
         Kind,
@@ -52,6 +57,17 @@ class Provider(Protocol):
 
     name: str
     """Short provider name (``sim``, ``lio``, ``smis``); used in messages."""
+
+    def identity(self) -> str:
+        """A stable identity of the storage installation this provider reached.
+
+        The same installation gives the same identity whatever URI spelling, host name,
+        address or user reached it, across connections and restarts; two installations never
+        share one.  Ownership records, protection memory, the journal and apply locks are
+        keyed by it (with the system id), never by the URI's text.  (sim: a UUID written into
+        the file when it is created; SMI-S: the array's own system names; LIO: the machine id
+        and the target's WWN.)  The conformance kit checks it.
+        """
 
     def capabilities(self) -> Capabilities:
         """The capabilities this array supports through this provider."""
@@ -92,7 +108,7 @@ class Provider(Protocol):
     def add_initiator(self, access_group_id: str, initiator: Initiator) -> Job[Any]: ...
     def remove_initiator(self, access_group_id: str, initiator_id: str) -> Job[Any]: ...
     def set_chap(
-        self, access_group_id: str, initiator_id: str, user: str | None, secret: Secret | None
+        self, access_group_id: str, initiator_id: str, chap: ChapCredentials | None
     ) -> Job[Any]: ...
     def map_volume(self, volume_id: str, access_group_id: str, lun: int | None) -> Job[Any]: ...
     def unmap_volume(self, volume_id: str, access_group_id: str) -> Job[Any]: ...
@@ -113,29 +129,8 @@ class Provider(Protocol):
     def create_fs_snapshot(self, filesystem_id: str, name: str) -> Job[Any]: ...
     def delete_fs_snapshot(self, fs_snapshot_id: str) -> Job[Any]: ...
     def restore_fs_snapshot(self, fs_snapshot_id: str) -> Job[Any]: ...
-    def create_export(
-        self,
-        filesystem_id: str,
-        path: str,
-        *,
-        clients: Sequence[str],
-        access: Access,
-        root_squash: bool,
-        anon_uid: int | None,
-        anon_gid: int | None,
-        security: Sequence[str],
-    ) -> Job[Any]: ...
-    def modify_export(
-        self,
-        export_id: str,
-        *,
-        clients: Sequence[str],
-        access: Access,
-        root_squash: bool,
-        anon_uid: int | None,
-        anon_gid: int | None,
-        security: Sequence[str],
-    ) -> Job[Any]: ...
+    def create_export(self, filesystem_id: str, path: str, options: ExportOptions) -> Job[Any]: ...
+    def modify_export(self, export_id: str, options: ExportOptions) -> Job[Any]: ...
     def delete_export(self, export_id: str) -> Job[Any]: ...
 
 
@@ -143,25 +138,11 @@ ProviderFactory = Callable[["ProviderURI", "Secret | None"], Provider]
 """What a ``storplan.providers`` entry point resolves to."""
 
 
-class ProviderBase:
-    """Optional base class: every operation refuses with ``Unsupported``.
+def __getattr__(name: str) -> Any:
+    # ProviderBase lives with the provider kit (it needs the operation catalogue, which
+    # read-only commands need not load); it is still importable from here.
+    if name == "ProviderBase":
+        from .kit.base import ProviderBase
 
-    A provider for an array without, say, file systems subclasses this and implements only what
-    it declares; the core never calls the rest, and if something does, the refusal names the
-    provider and the operation.
-    """
-
-    name = "base"
-
-    def __getattr__(self, operation: str) -> Callable[..., Any]:
-        if operation.startswith("_") or operation not in Provider.__dict__:
-            raise AttributeError(operation)
-
-        def refuse(*_args: Any, **_kwargs: Any) -> Any:
-            from storplan.errors import Unsupported
-
-            raise Unsupported(
-                f"provider {self.name!r} does not implement {operation}", provider=self.name
-            )
-
-        return refuse
+        return ProviderBase
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -12,10 +12,11 @@ import os
 import stat
 import sys
 from dataclasses import dataclass
+from typing import Any
 
-from .errors import InvalidArgument, NotFound, PermissionDenied
+from .errors import InvalidArgument, NotFound, PermissionDenied, StorplanError
 
-__all__ = ["Secret", "SecretSource", "read_secret"]
+__all__ = ["Secret", "SecretRef", "SecretSource", "read_secret"]
 
 
 class Secret:
@@ -61,6 +62,65 @@ class SecretSource:
         if self.file:
             return f"file {self.file}"
         return "interactive prompt"
+
+
+@dataclass(frozen=True, slots=True)
+class SecretRef:
+    """A reference to a secret, as manifests and plans hold it (never the value): exactly one
+    of an environment variable, a 0600 file, or an interactive prompt."""
+
+    env: str | None = None
+    file: str | None = None
+    prompt: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form plans keep: ``{"env": NAME}``, ``{"file": PATH}`` or
+        ``{"prompt": true}``."""
+        if self.env:
+            return {"env": self.env}
+        if self.file:
+            return {"file": self.file}
+        return {"prompt": True}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> SecretRef:
+        """Inverse of :meth:`to_dict`.
+
+        Raises:
+            InvalidArgument: not exactly one well-formed source (e.g. a damaged saved plan).
+        """
+        if not isinstance(data, dict) or set(data) - {"env", "file", "prompt"}:
+            raise InvalidArgument(
+                "a secret reference is {env: NAME}, {file: PATH} or {prompt: true}"
+            )
+        ref = cls(data.get("env"), data.get("file"), data.get("prompt") is True)
+        given = [v for v in (ref.env, ref.file, ref.prompt) if v]
+        kinds_ok = all(isinstance(data.get(k), str) for k in ("env", "file") if k in data)
+        if len(given) != 1 or not kinds_ok:
+            raise InvalidArgument("a secret reference names exactly one source")
+        return ref
+
+    def source(self, label: str) -> SecretSource:
+        """The :class:`SecretSource` to read it from (``label`` is the prompt's text)."""
+        return SecretSource(env=self.env, file=self.file, prompt=label if self.prompt else None)
+
+    def read(self, label: str = "Password") -> Secret:
+        """The secret (see :func:`read_secret`)."""
+        return read_secret(self.source(label))
+
+    def problem(self) -> str | None:
+        """Why the secret cannot be read right now, without prompting (``None``: it can)."""
+        if self.prompt:
+            return None if sys.stdin.isatty() else "a prompt for the secret needs a terminal"
+        try:
+            read_secret(self.source(""))
+        except StorplanError as exc:
+            return exc.message
+        return None
+
+    def describe(self) -> str:
+        """Where the secret comes from, for messages (never the value)."""
+        return self.source("").describe()
 
 
 def read_secret(source: SecretSource) -> Secret:

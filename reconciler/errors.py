@@ -11,16 +11,24 @@ only, and :class:`~storplan.credentials.Secret` values render as ``***``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 __all__ = [
     "AlreadyExists",
+    "ApplyRefused",
     "Busy",
     "CapacityExceeded",
     "ConnectionFailed",
     "InvalidArgument",
     "JobFailed",
+    "LockHeld",
+    "ManifestError",
     "NotFound",
     "PermissionDenied",
+    "PlanError",
     "ProviderError",
+    "StateStoreError",
     "StorplanError",
     "Timeout",
     "TransientError",
@@ -51,6 +59,12 @@ class StorplanError(Exception):
     def to_dict(self) -> dict[str, str]:
         """The error as a JSON-ready mapping (``code``, ``message``, ``hint``)."""
         return {"code": self.code, "message": self.message, "hint": self.hint}
+
+    def report(self) -> list[str]:
+        """The lines the command line prints for this error (errors that carry several
+        problems print every one)."""
+        lines = [f"error: {self.message}"]
+        return [*lines, f"  hint: {self.hint}"] if self.hint else lines
 
 
 class NotFound(StorplanError, LookupError):
@@ -157,6 +171,59 @@ class JobFailed(StorplanError):
         self.cause_code = cause_code
 
 
+class ManifestError(StorplanError, ValueError):
+    """One or more manifests are invalid; ``diagnostics`` lists every problem found (each a
+    :class:`storplan.manifest.Diagnostic` with its file:line:column)."""
+
+    code = "manifest_invalid"
+
+    def __init__(self, diagnostics: Sequence[Any]) -> None:
+        self.diagnostics = sorted(diagnostics, key=lambda d: d.sort_key())
+        errors = [d for d in self.diagnostics if d.severity == "error"]
+        first = errors[0] if errors else self.diagnostics[0]
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        super().__init__(f"{first.mark}: {first.message}{more}", hint=first.hint)
+
+    def report(self) -> list[str]:
+        return [str(d) for d in self.diagnostics]
+
+
+class PlanError(StorplanError):
+    """A plan cannot be made or would fail: ``problems`` lists why (each a
+    :class:`storplan.plan.Problem`, with the manifest position when one is known)."""
+
+    code = "plan_invalid"
+
+    def __init__(self, problems: Sequence[Any]) -> None:
+        self.problems = list(problems)
+        first = self.problems[0]
+        more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
+        super().__init__(f"array {first.array}: {first.message}{more}", hint=first.hint)
+
+    def report(self) -> list[str]:
+        return [line for problem in self.problems for line in problem.lines()]
+
+
+class ApplyRefused(StorplanError):
+    """Apply would not start (blocked actions, a stale or altered saved plan): nothing was
+    changed."""
+
+    code = "apply_refused"
+
+
+class LockHeld(StorplanError):
+    """Another apply holds the lock of an array."""
+
+    code = "locked"
+
+
+class StateStoreError(StorplanError):
+    """The state store cannot be used (missing, unreadable, corrupt, read-only for a write,
+    of an unsupported kind); the message names it."""
+
+    code = "state_store"
+
+
 _BY_CODE: dict[str, type[StorplanError]] = {
     cls.code: cls
     for cls in (
@@ -173,6 +240,9 @@ _BY_CODE: dict[str, type[StorplanError]] = {
         TransientError,
         Timeout,
         JobFailed,
+        ApplyRefused,
+        LockHeld,
+        StateStoreError,
     )
 }
 

@@ -29,6 +29,7 @@ __all__ = [
     "canonical_nqn",
     "canonical_wwn",
     "canonical_wwpn",
+    "check_client",
     "initiator_kind",
 ]
 
@@ -50,18 +51,27 @@ _EUI = re.compile(r"eui\.[0-9A-F]{16}")
 _NAA = re.compile(r"naa\.(?:[0-9a-f]{16}|[0-9a-f]{32})")
 _NQN = re.compile(r"nqn\.(\d{4})-(\d{2})\.[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?:\S+", re.ASCII)
 _HEX16 = re.compile(r"[0-9a-f]{16}")
+_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f;]")
 _WWPN_SEPARATORS = re.compile(r"[:.\-]")
 _ISCSI_HINT = "an iSCSI name looks like iqn.2024-01.com.example:host1, eui.0123456789ABCDEF or naa."
 
 
 def _ascii(text: str, kind: str) -> str:
-    """Identifiers are ASCII: refuse look-alikes (full-width digits, ligatures) up front."""
+    """Identifiers are printable ASCII: refuse look-alikes (full-width digits, ligatures),
+    control characters (terminal escapes) and ``;`` (a command separator in the tools that
+    receive them) up front."""
     if not text.isascii():
         raise InvalidArgument(
             f"{text!r} is not a valid {kind}: it contains non-ASCII characters",
             hint="type the identifier in plain ASCII",
         )
-    return text.strip()
+    value = text.strip()
+    if _FORBIDDEN.search(value):
+        raise InvalidArgument(
+            f"{value!r} is not a valid {kind}: it contains a control character or ';'",
+            hint="identifiers are printable ASCII without ';'",
+        )
+    return value
 
 
 def _check_month(kind: str, text: str, year: str, month: str) -> None:
@@ -168,3 +178,41 @@ def canonical_initiator(text: str, kind: InitiatorKind | None = None) -> tuple[I
         )
     resolved = kind or initiator_kind(text)
     return resolved, _CANONICALIZERS[resolved](text)
+
+
+_HOST_PATTERN = re.compile(
+    r"(?:[A-Za-z0-9*?\[\]_](?:[A-Za-z0-9*?\[\]_-]{0,62}))(?:\.[A-Za-z0-9*?\[\]_-]{1,63})*\.?",
+    re.ASCII,
+)
+_NETGROUP = re.compile(r"@[A-Za-z0-9_.-]{1,255}", re.ASCII)
+
+
+def check_client(match: str) -> None:
+    """Validate an NFS client match: ``*``, a host name or wildcard (``*``, ``?``, ``[...]``),
+    an IPv4/IPv6 address or network (``10.0.0.0/24``, ``fd00::/64``), or ``@netgroup``.
+
+    Raises:
+        InvalidArgument: anything an NFS server would refuse or misread (spaces, NUL and other
+            control characters, parentheses, commas, a prefix length out of range).
+    """
+    hint = "use *, a host name, *.domain, an address, a network like 10.0.0.0/24, or @netgroup"
+    if not isinstance(match, str) or not match or len(match) > 255:
+        raise InvalidArgument(f"NFS client {match!r} is empty or too long", hint=hint)
+    if not match.isascii() or _FORBIDDEN.search(match) or any(c in match for c in " (),\"'#"):
+        raise InvalidArgument(
+            f"NFS client {match!r} contains a character NFS servers refuse", hint=hint
+        )
+    if match == "*" or _NETGROUP.fullmatch(match):
+        return
+    if ":" in match or "/" in match or match.replace(".", "").isdigit():
+        import ipaddress  # only for addresses: the import is not free
+
+        try:
+            ipaddress.ip_network(match, strict=False)
+        except ValueError:
+            raise InvalidArgument(
+                f"NFS client {match!r} is not a valid address or network", hint=hint
+            ) from None
+        return
+    if _HOST_PATTERN.fullmatch(match) is None:
+        raise InvalidArgument(f"NFS client {match!r} is not a valid host name", hint=hint)

@@ -1,7 +1,7 @@
 """Sessions: the typed, capability-checked API over one provider connection.
 
 ``storplan.connect(uri)`` returns a :class:`Session`.  Queries and the capability gate live in
-:mod:`.session_base`; operations in :mod:`.session_block` and :mod:`.session_files`.
+:mod:`.session_base`; operations in :mod:`.session_block` and :mod:`.session_nas`.
 """
 
 from __future__ import annotations
@@ -11,16 +11,16 @@ from typing import TYPE_CHECKING
 from .registry import find_provider
 from .session_base import WaitOptions
 from .session_block import BlockOperations
-from .session_files import FileOperations
+from .session_nas import NasOperations
 from .uri import ProviderURI, parse_uri
 
 if TYPE_CHECKING:
-    from .credentials import Secret
+    from .credentials import Secret, SecretRef
 
 __all__ = ["Session", "WaitOptions", "connect"]
 
 
-class Session(BlockOperations, FileOperations):
+class Session(BlockOperations, NasOperations):
     """A connection to one array.  Use as a context manager to close it reliably.
 
     Every operation accepts the :class:`WaitOptions` keywords (``wait``, ``timeout``,
@@ -29,16 +29,24 @@ class Session(BlockOperations, FileOperations):
     """
 
 
-def connect(uri: str | ProviderURI, *, password: Secret | None = None) -> Session:
+def connect(
+    uri: str | ProviderURI,
+    *,
+    password: Secret | None = None,
+    credentials: SecretRef | None = None,
+) -> Session:
     """Open a session to the array behind ``uri`` through its registered provider.
 
     ``password`` is a :class:`~storplan.credentials.Secret` read with
-    :func:`~storplan.credentials.read_secret`; it is never taken from the URI.
+    :func:`~storplan.credentials.read_secret`, or ``credentials`` a reference to where it is
+    read from (a manifest's or a saved plan's); it is never taken from the URI.
 
     Raises:
         InvalidArgument: malformed URI, URI with a password, or no provider for its scheme.
         ConnectionFailed, PermissionDenied: the provider could not open the array.
     """
     parsed = parse_uri(uri) if isinstance(uri, str) else uri
+    if password is None and credentials is not None:
+        password = credentials.read("Password")
     factory = find_provider(parsed.provider).load()
     return Session(factory(parsed, password), parsed)

@@ -1,18 +1,20 @@
-"""The core of a session: queries, waiting for jobs, and the one capability gate.
+"""The core of a session: queries, waiting for jobs, and the one gate every operation passes.
 
-Every operation goes through :meth:`SessionBase._submit`, which checks the capabilities the
+Every operation goes through :meth:`SessionBase.run`, which reads the operation's catalogue
+entry: it checks the parameters against the provider's limits, checks the capabilities the
 provider declared (refusing with :class:`~storplan.errors.Unsupported` naming the provider and
-the capability) before it calls the provider, then waits for the job unless ``wait=False``.
+the capability), builds the provider's arguments, calls it, then waits for the job unless
+``wait=False``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Protocol, Self, TypedDict, TypeVar
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, Protocol, Self, TypedDict, TypeVar, Unpack
 
 from .errors import InvalidArgument, NotFound
 from .jobs import DEFAULT_JOB_TIMEOUT, ProgressCallback, wait_for_job
-from .model.enums import Capability, Kind
+from .model.enums import Kind
 
 # Model classes are imported only for type checking: a session that only lists systems should
 # not pay for defining every class (see docs/architecture.md, "Start-up time").
@@ -20,12 +22,13 @@ if TYPE_CHECKING:
     from storplan.providers import Provider
     from storplan.uri import ProviderURI
 
+    from .catalogue import Arg, Operation, Params
     from .model.block import AccessGroup, Pool, Volume
     from .model.capabilities import Capabilities, Limits, ProviderVersion
     from .model.job import Job
     from .model.state import State
 
-__all__ = ["Ref", "SessionBase", "WaitOptions", "ref_id"]
+__all__ = ["Ref", "Resolve", "SessionBase", "WaitOptions", "ref_id"]
 
 T = TypeVar("T")
 
@@ -49,6 +52,9 @@ class WaitOptions(TypedDict, total=False):
 
 Ref = str | _HasId
 """An object reference: its provider id, or the model object itself."""
+
+Resolve = Callable[["Arg", "Params"], Any]
+"""Turns a reference argument of an operation into the id of the object it names."""
 
 
 def ref_id(ref: Ref) -> str:
@@ -159,19 +165,43 @@ class SessionBase:
         return wait_for_job(self.provider, current, timeout=timeout, progress=progress)
 
     # ------------------------------------------------------------------------ the one gate
-    def _submit(
+    def run(
         self,
-        capabilities: Sequence[Capability],
-        action: str,
-        call: Callable[[], Job[T]],
-        options: WaitOptions,
-    ) -> Job[T]:
-        for capability in capabilities:
-            self.capabilities.require(capability, action)
+        operation: Operation | str,
+        params: Params,
+        *,
+        resolve: Resolve | None = None,
+        live: Any = None,
+        **options: Unpack[WaitOptions],
+    ) -> Job[Any]:
+        """Run one catalogue operation: check its parameters against the provider's limits,
+        check the capabilities it needs, call the provider and (unless ``wait=False``) wait.
+
+        ``params`` are the operation's parameters as the catalogue names them.  Objects are
+        passed as ids, unless ``resolve`` turns the names of a plan into ids (apply does
+        that); a reference made of several names (a snapshot: volume and snapshot) takes the
+        id in its last one.  ``live`` is the object the operation changes, when its needs or
+        risk depend on it (growing or shrinking).
+
+        Raises:
+            InvalidArgument: a parameter breaks the provider's limits.
+            Unsupported: the provider did not declare a capability the operation needs.
+        """
+        from .calls import provider_args
+
+        unknown = set(options) - set(WaitOptions.__annotations__)
+        if unknown:
+            raise TypeError(f"unknown option(s) {', '.join(sorted(unknown))}")
+        op = _catalogue(operation)
+        for finding in op.check_limits(params, self.limits):
+            raise InvalidArgument(finding.message, hint=finding.hint)
+        for capability in op.capabilities(params, live):
+            self.capabilities.require(capability, op.summary)
+        args = provider_args(op, params, resolve or _ids)
         import logging
 
-        logging.getLogger(__name__).debug("%s: %s", self.provider.name, action)
-        job = call()
+        logging.getLogger(__name__).debug("%s: %s", self.provider.name, op.name)
+        job: Job[Any] = getattr(self.provider, op.name)(*args)
         if options.get("wait", True):
             job = wait_for_job(
                 self.provider,
@@ -180,3 +210,14 @@ class SessionBase:
                 progress=options.get("progress"),
             )
         return job
+
+
+def _catalogue(operation: Operation | str) -> Operation:
+    from .catalogue import operation as lookup
+
+    return lookup(operation) if isinstance(operation, str) else operation
+
+
+def _ids(arg: Arg, params: Params) -> Any:
+    """Session callers pass ids: a reference's id is in its last parameter."""
+    return params.get(arg.params[-1])

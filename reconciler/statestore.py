@@ -44,13 +44,9 @@ _SCHEMA = (
 
 def default_state_path() -> str:
     """``$STORPLAN_STATE``, else ``$XDG_STATE_HOME/storplan/state.db``."""
-    explicit = os.environ.get("STORPLAN_STATE")
-    if explicit:
-        return explicit
-    base = os.environ.get("XDG_STATE_HOME") or os.path.join(
-        os.path.expanduser("~"), ".local", "state"
-    )
-    return os.path.join(base, "storplan", "state.db")
+    from .paths import xdg_path
+
+    return xdg_path("state", "state.db", override="STORPLAN_STATE")
 
 
 class LockHeld(StorplanError):

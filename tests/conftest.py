@@ -6,10 +6,13 @@ loader's real output with the golden files or rewrites them from it.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 # The qemu lab VM (tests/lab): the ``lab`` marker and the session-scoped ``lab`` fixture.
-pytest_plugins = ["lab.plugin"]
+# The provider conformance kit is opt-in (``-p storplan.conformance``); this suite uses it.
+pytest_plugins = ["lab.plugin", "storplan.conformance"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -33,3 +36,11 @@ def pytest_configure(config: pytest.Config) -> None:
 def regen_golden(request: pytest.FixtureRequest) -> bool:
     """True when the run was started with ``--regen-golden``."""
     return bool(request.config.getoption("--regen-golden"))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _chap_secret_of_the_rich_manifest() -> None:
+    """The rich test manifest (planhelpers) sets CHAP from ``$STORPLAN_TEST_CHAP``; preflight
+    refuses a plan whose secrets cannot be read, so the whole session has it (tests of that
+    refusal delete it with monkeypatch)."""
+    os.environ.setdefault("STORPLAN_TEST_CHAP", "chap-secret-of-the-test-suite")

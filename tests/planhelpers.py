@@ -84,7 +84,7 @@ class SimState:
     replicas: dict[str, tuple[str, str]] = field(default_factory=dict)
     filesystems: dict[str, tuple[str, int]] = field(default_factory=dict)
     fs_snapshots: set[tuple[str, str]] = field(default_factory=set)
-    exports: dict[str, tuple[str, tuple[str, ...], str, bool]] = field(default_factory=dict)
+    exports: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
     duplicates: list[str] = field(default_factory=list)
 
 
@@ -128,13 +128,7 @@ def observe_state(uri: str) -> SimState:
     }
     for e in state.exports:
         if e.filesystem_id in fss:
-            access = str(getattr(e.access, "value", e.access))
-            out.exports[e.path] = (
-                fss[e.filesystem_id],
-                tuple(sorted(e.clients)),
-                access,
-                e.root_squash,
-            )
+            out.exports[e.path] = (fss[e.filesystem_id], e.options().to_dict())
     return out
 
 
@@ -180,7 +174,7 @@ def differences(array: ArraySpec, live: SimState, foreign: SimState | None = Non
             if (f.name, s.name) not in live.fs_snapshots:
                 problems.append(f"fs snapshot {f.name}/{s.name} missing")
         for e in f.exports:
-            want_e = (f.name, tuple(sorted(set(e.clients))), e.access.value, e.root_squash)
+            want_e = (f.name, e.options().to_dict())
             if live.exports.get(e.path) != want_e:
                 problems.append(f"export {e.path}: {live.exports.get(e.path)} != {want_e}")
     if foreign is not None:

@@ -3,10 +3,11 @@
 Every test of the kit is re-exported here, so it runs in this session against a fresh real
 simulator SQLite file per test (the kit's default when no ``--storplan-uri`` is given).  The
 other tests run the kit as provider authors do, as real ``python -m pytest`` subprocesses:
-``--pyargs storplan.conformance --storplan-uri sim:///...`` against one shared real file (sync
-and async jobs), against a real third-party-style provider entry point that declares only a few
-capabilities (everything else must be a skip naming the capability), and with the kit's
-fixtures in an author's own failing test (cleanup must still restore the array).
+``-p storplan.conformance --pyargs storplan.conformance --storplan-uri sim:///...`` against
+one shared real file (sync and async jobs), against a real third-party-style provider entry
+point that declares only a few capabilities (everything else must be a skip naming the
+capability), and with the kit's fixtures in an author's own failing test (cleanup must still
+restore the array).
 """
 
 from __future__ import annotations
@@ -20,18 +21,45 @@ from pathlib import Path
 import pytest
 import storplan
 from storplan.conformance.test_conformance import *  # noqa: F403
-from storplan.conformance.test_conformance_files import *  # noqa: F403
+from storplan.conformance.test_conformance_gate import *  # noqa: F403
+from storplan.conformance.test_conformance_masking import *  # noqa: F403
+from storplan.conformance.test_conformance_nas import *  # noqa: F403
 
 
-def test_plugin_is_cheap_to_load() -> None:
-    """pytest loads the plug-in in every run: it must not import the library."""
-    code = (
-        "import sys; before = set(sys.modules); import storplan.conformance.plugin; "
-        "print(sorted(m for m in set(sys.modules) - before if m.startswith('storplan')))"
-    )
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    loaded = ["storplan", "storplan.conformance", "storplan.conformance.plugin"]
-    assert run.stdout.strip() == str(loaded)
+@pytest.mark.subprocess
+def test_kit_is_opt_in(tmp_path: Path) -> None:
+    """Another project's pytest run (a real subprocess) does not get the kit's generic
+    fixtures; with ``-p storplan.conformance`` it does."""
+    (tmp_path / "test_other.py").write_text("def test_uses_array(array):\n    pass\n")
+    common = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_other.py"]
+    plain = subprocess.run(common, cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert plain.returncode != 0 and "fixture 'array' not found" in plain.stdout
+    opted = subprocess.run(
+        [*common, "-p", "storplan.conformance", "--storplan-uri", f"sim://{tmp_path / 'a.db'}"],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert opted.returncode == 0, opted.stdout + opted.stderr
+
+
+def test_identity_differs_between_arrays_and_not_between_spellings(tmp_path: Path) -> None:
+    """Two simulator files are two arrays; one file reached by two spellings of its path
+    (a symlink, ``/./``, a doubled slash, URI options) is one."""
+    (tmp_path / "d").mkdir()
+    os.symlink(tmp_path / "d", tmp_path / "link")
+    spellings = [
+        f"sim://{tmp_path}/d/x.db",
+        f"sim://{tmp_path}/d//x.db",
+        f"sim://{tmp_path}/./d/x.db",
+        f"sim://{tmp_path}/link/x.db",
+        f"sim://{tmp_path}/d/x.db?latency=*:0",
+    ]
+    identities = set()
+    for uri in spellings:
+        with storplan.connect(uri) as array:
+            identities.add(array.provider.identity())
+    with storplan.connect(f"sim://{tmp_path}/d/y.db") as other:
+        assert other.provider.identity() not in identities
+    assert len(identities) == 1
 
 
 @pytest.mark.subprocess
@@ -41,9 +69,9 @@ def test_kit_passes_as_a_subprocess_against_one_sim_file(tmp_path: Path, options
     env = {k: v for k, v in os.environ.items() if not k.startswith("STORPLAN_SIM_")}
     env["CFK_TEST_PASSWORD"] = "not-used-by-the-simulator"
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "--pyargs", "storplan.conformance",
-         "--storplan-uri", uri, "--storplan-password-env", "CFK_TEST_PASSWORD",
-         "-q", "-p", "no:cacheprovider"],
+        [sys.executable, "-m", "pytest", "-p", "storplan.conformance",
+         "--pyargs", "storplan.conformance", "--storplan-uri", uri,
+         "--storplan-password-env", "CFK_TEST_PASSWORD", "-q", "-p", "no:cacheprovider"],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
     report = run.stdout + run.stderr
@@ -85,7 +113,8 @@ def test_kit_skips_what_a_provider_does_not_declare(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("STORPLAN_SIM_")}
     env["PYTHONPATH"] = str(tmp_path)
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "--pyargs", "storplan.conformance", "-rs",
+        [sys.executable, "-m", "pytest", "-p", "storplan.conformance",
+         "--pyargs", "storplan.conformance", "-rs",
          "--storplan-uri", f"lim://{tmp_path / 'lim.db'}", "-p", "no:cacheprovider"],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
@@ -133,8 +162,8 @@ def test_cleanup_runs_even_when_a_test_fails(tmp_path: Path) -> None:
     with storplan.connect(uri) as array:
         before = array.observe()
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "test_author.py", "--storplan-uri", uri, "-q",
-         "-p", "no:cacheprovider"],
+        [sys.executable, "-m", "pytest", "-p", "storplan.conformance", "test_author.py",
+         "--storplan-uri", uri, "-q", "-p", "no:cacheprovider"],
         cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     summary = (run.stdout + run.stderr).strip().splitlines()[-1]

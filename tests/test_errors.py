@@ -42,6 +42,11 @@ CODES: dict[type[StorplanError], str] = {
     TransientError: "transient",
     Timeout: "timeout",
     JobFailed: "job_failed",
+    errors.ManifestError: "manifest_invalid",
+    errors.PlanError: "plan_invalid",
+    errors.ApplyRefused: "apply_refused",
+    errors.LockHeld: "locked",
+    errors.StateStoreError: "state_store",
 }
 
 
@@ -55,11 +60,16 @@ def all_error_classes() -> list[type[StorplanError]]:
     return found
 
 
+# Errors that carry a list of findings (each with its position) instead of one message.
+STRUCTURED = {errors.ManifestError, errors.PlanError}
+SIMPLE = {cls: code for cls, code in CODES.items() if cls not in STRUCTURED}
+
+
 def test_every_exported_class_has_a_documented_code() -> None:
     assert set(all_error_classes()) == set(CODES)
 
 
-@pytest.mark.parametrize(("cls", "code"), CODES.items(), ids=lambda v: getattr(v, "__name__", v))
+@pytest.mark.parametrize(("cls", "code"), SIMPLE.items(), ids=lambda v: getattr(v, "__name__", v))
 def test_stable_code(cls: type[StorplanError], code: str) -> None:
     assert cls.code == code
     assert cls("m").code == code
@@ -103,7 +113,7 @@ def test_plain_subclasses_are_not_builtin_lookalikes(cls: type[StorplanError]) -
         assert not isinstance(err, builtin)
 
 
-@pytest.mark.parametrize("cls", list(CODES), ids=lambda c: c.__name__)
+@pytest.mark.parametrize("cls", list(SIMPLE), ids=lambda c: c.__name__)
 def test_error_from_code_round_trips(cls: type[StorplanError]) -> None:
     original = cls("volume db01 is mapped", hint="unmap it first")
     rebuilt = error_from_code(original.code, original.message, original.hint)
@@ -169,3 +179,21 @@ def test_job_failed_carries_job_and_cause() -> None:
     err = JobFailed("copy failed", job_id="job-7", cause_code="capacity_exceeded")
     assert (err.job_id, err.cause_code) == ("job-7", "capacity_exceeded")
     assert err.to_dict() == {"code": "job_failed", "message": "copy failed", "hint": ""}
+
+
+def test_structured_errors_report_every_finding() -> None:
+    """ManifestError and PlanError print one line (plus hint) per finding, with positions."""
+    from storplan.manifest import Diagnostic, Mark
+    from storplan.plan import Problem
+
+    first = Diagnostic("a.b", "first", Mark("m.yaml", 3, 5), "fix it")
+    second = Diagnostic("c.d", "second", Mark("m.yaml", 1, 1))
+    assert errors.ManifestError([first, second]).report() == [
+        "m.yaml:1:1: error: second [c.d]",
+        "m.yaml:3:5: error: first [a.b]\n  hint: fix it",
+    ]
+    problem = Problem("array1", "pool 'x' is full", "use another", "m.yaml:7:9", "capacity")
+    assert errors.PlanError([problem]).report() == [
+        "m.yaml:7:9: error: array array1: pool 'x' is full [capacity]",
+        "  hint: use another",
+    ]

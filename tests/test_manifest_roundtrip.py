@@ -33,6 +33,7 @@ from storplan.manifest import (
     dump_manifest,
     load_manifest,
 )
+from storplan.model import EXPORT_OPTION_FIELDS, ExportClient, ExportOptions, Squash
 from storplan.model.enums import Access, ReplicaKind
 from storplan.size import Size
 
@@ -163,26 +164,36 @@ def unique(strategy: st.SearchStrategy[str], max_size: int) -> st.SearchStrategy
 
 @st.composite
 def exports(draw: st.DrawFn, fs: int) -> tuple[ExportSpec, ...]:
-    clients = st.lists(
-        TEXT | st.sampled_from(["*", "10.0.0.0/8", "::1"]), unique=True, min_size=1, max_size=3
+    matches = st.sampled_from(
+        ["*", "10.0.0.0/8", "::1", "fd00::/64", "host-a", "*.example.com", "@backup", "h?.lab"]
     )
+    rules = st.builds(
+        ExportClient, matches, st.sampled_from(list(Access)), st.sampled_from(list(Squash))
+    )
+    clients = st.lists(rules, unique_by=lambda r: r.match, min_size=1, max_size=3)
     flavours = st.lists(
         st.sampled_from(["sys", "krb5", "krb5i", "krb5p"]), unique=True, min_size=1, max_size=4
     )
+    versions = st.lists(st.sampled_from(["3", "4", "4.1", "4.2"]), unique=True, max_size=2)
     ids = st.none() | st.integers(0, 2**32 - 1)
-    return tuple(
-        ExportSpec(
-            f"/export/{fs}/{k}",
-            tuple(draw(clients)),
-            draw(st.sampled_from(list(Access))),
-            draw(st.booleans()),
-            draw(ids),
-            draw(ids),
-            tuple(draw(flavours)),
-            draw(st.booleans()),
+    found = []
+    for k in range(draw(st.integers(0, 2))):
+        options = ExportOptions.canonical(
+            clients=draw(clients),
+            anon_uid=draw(ids),
+            anon_gid=draw(ids),
+            security=draw(flavours),
+            sync=draw(st.booleans()),
+            nfs_versions=draw(versions),
         )
-        for k in range(draw(st.integers(0, 2)))
-    )
+        found.append(
+            ExportSpec(
+                f"/export/{fs}/{k}",
+                draw(st.booleans()),
+                **{n: getattr(options, n) for n in EXPORT_OPTION_FIELDS},
+            )
+        )
+    return tuple(found)
 
 
 @st.composite
@@ -206,6 +217,7 @@ def arrays(draw: st.DrawFn, name: str, first_initiator: int) -> ArraySpec:
     snapshots = unique(NAME, 2).map(lambda names: tuple(SnapshotSpec(n, n < "m") for n in names))
     volume_names = draw(unique(NAME, 4)) if pools else []
     volumes = []
+    claimed: set[str] = set()  # a previous name belongs to one volume
     for v, n in enumerate(volume_names):
         mapped = draw(
             st.lists(st.sampled_from(hosts), unique_by=lambda h: h.name, max_size=2)
@@ -220,7 +232,8 @@ def arrays(draw: st.DrawFn, name: str, first_initiator: int) -> ArraySpec:
             )
             for k in range(draw(st.integers(0, 2)))
         )
-        old = [o for o in draw(unique(NAME, 2)) if o not in volume_names]
+        old = [o for o in draw(unique(NAME, 2)) if o not in volume_names and o not in claimed]
+        claimed.update(old)
         volumes.append(
             VolumeSpec(
                 n,

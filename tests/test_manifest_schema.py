@@ -37,6 +37,7 @@ from storplan.manifest import (
 from storplan.manifest.defaults import apply_defaults
 from storplan.manifest.schema_check import is_schema_valid, manifest_schema
 from storplan.manifest.yamlsource import read_documents
+from storplan.model import EXPORT_OPTION_FIELDS, ExportClient
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted(p for p in (ROOT / "examples").iterdir() if p.suffix == ".yaml" or p.is_dir())
@@ -64,10 +65,24 @@ def fields(spec: type, *without: str) -> list[str]:
     return [f.name for f in dataclasses.fields(spec) if f.name not in ("source", *without)]
 
 
-@pytest.mark.parametrize("definition", sorted(SPECS))
+EXPORT_DEFAULTS = ("access", "root_squash", "squash")  # export-level defaults of client rules
+
+
+@pytest.mark.parametrize("definition", sorted(set(SPECS) - {"export"}))
 def test_schema_properties_are_the_spec_fields(definition: str) -> None:
     properties = list(manifest_schema()["$defs"][definition]["properties"])
     assert properties == fields(SPECS[definition])  # same names, same order (dump's order)
+
+
+def test_schema_export_is_the_one_export_options_definition() -> None:
+    """The export schema holds exactly the model's ExportOptions (in their order), the
+    export's identity and protection, and the export-level defaults of client rules."""
+    properties = list(manifest_schema()["$defs"]["export"]["properties"])
+    options = [p for p in properties if p not in ("path", "protect", *EXPORT_DEFAULTS)]
+    assert options == list(EXPORT_OPTION_FIELDS)
+    assert set(properties) == {*fields(ExportSpec), *EXPORT_DEFAULTS}
+    client = manifest_schema()["$defs"]["export"]["properties"]["clients"]["items"]["anyOf"][1]
+    assert list(client["properties"]) == [f.name for f in dataclasses.fields(ExportClient)]
 
 
 def test_schema_initiator_and_document_level_match_the_specs() -> None:

@@ -25,6 +25,7 @@ from storplan.model import (
     DiskKind,
     ElementType,
     ErrorInfo,
+    ExportClient,
     FileSystem,
     FsSnapshot,
     Health,
@@ -42,6 +43,7 @@ from storplan.model import (
     ReplicaKind,
     Size,
     Snapshot,
+    Squash,
     State,
     System,
     TargetPort,
@@ -71,7 +73,14 @@ SNAPSHOT = Snapshot("s1", "v1", "snap1", created_at="2024-01-01T00:00:00Z", size
 REPLICA = Replica("r1", "v1", "v2", ReplicaKind.MIRROR_ASYNC, percent_synced=40)
 FILESYSTEM = FileSystem("fs1", "sys1", "p1", "home", Size(5 * GiB), used=Size(GiB))
 FS_SNAPSHOT = FsSnapshot("fss1", "fs1", "nightly")
-EXPORT = NfsExport("e1", "fs1", "/export/home", ("10.0.0.0/8",), Access.RO, False, 65534, 65534)
+EXPORT = NfsExport(
+    "e1",
+    "fs1",
+    "/export/home",
+    clients=(ExportClient("10.0.0.0/8", Access.RO, Squash.NONE),),
+    anon_uid=65534,
+    anon_gid=65534,
+)
 DISK = Disk("d1", "sys1", "disk1", DiskKind.NVME, Size(GiB), pool_id=None, serial="S1")
 PORT = TargetPort("t1", "sys1", InitiatorKind.ISCSI, "iqn.2024-01.com.example:tgt", "10.0.0.1:3260")
 CAPS = Capabilities("sim", frozenset({Capability.VOLUMES, Capability.SNAPSHOTS}))
@@ -202,6 +211,7 @@ def test_to_dict_plain_values() -> None:
         "id": "iqn.2024-01.com.example:host1",
         "kind": "iscsi",
         "chap_user": "chap1",
+        "mutual_chap_user": None,
     }
     assert to_dict(STATE)["volumes"] == [to_dict(VOLUME)]
 
@@ -305,7 +315,7 @@ def test_check_lun_ok(lun: int) -> None:
 
 @pytest.mark.parametrize("lun", [-1, 16384, True, "3", 1.0, None])
 def test_check_lun_rejected(lun: Any) -> None:
-    with pytest.raises(InvalidArgument, match=r"outside 0\.\.16383"):
+    with pytest.raises(InvalidArgument, match=r"number 0\.\.16383|maximum 16383"):
         LIMITS.check_lun(lun)
 
 

@@ -13,6 +13,7 @@ simulator declaring fewer capabilities (the simulator itself declares every one)
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ import pytest
 import yaml
 from planhelpers import ALL, SYSTEM, apply, load, observe_state
 from planhelpers import plan as make_plan_for
-from storplan.model import Kind
+from storplan.model import ExportOptions, Kind
 from storplan.plan import Consent, Plan, PlanError, plan_lines
 from storplan.session import Session, connect
 from storplan.statestore import StateStore
@@ -87,7 +88,7 @@ def _seed(session: Session, steps: list[dict[str, Any]], work: Path, store: Stat
         elif do == "create_export":
             fs = _object(session, Kind.FILESYSTEMS, step["filesystem"])
             options = {k: v for k, v in step.items() if k not in ("do", "filesystem", "path")}
-            session.create_export(fs, step["path"], **options)
+            session.create_export(fs, step["path"], ExportOptions.canonical(**options))
         elif do == "apply":  # through storplan itself, so that it records ownership
             report = apply(load(_manifest(work, step["manifest"])), store, ALL, parallelism=1)
             assert report.ok, report.results
@@ -115,6 +116,7 @@ def _outcome(name: str, work: Path) -> tuple[dict[str, str], Plan | None]:
     for source in (CASES / name).glob("*.yaml"):
         (work / "case" / source.name).write_text(source.read_text())
     scheme = case.get("provider", "sim")
+    os.environ.update(case.get("env", {}))
     store = StateStore(str(work / "state.db"))
     try:
         with connect(f"{scheme}://{work / 'array.db'}") as session:

@@ -33,6 +33,7 @@ from planhelpers import (
 from planhelpers import (
     made as made_id,
 )
+from storplan.model import ExportOptions
 from storplan.plan import Plan
 from storplan.statestore import StateStore
 
@@ -196,7 +197,9 @@ def seed(world: World, uri: str) -> None:
         if fs is not None and fs["live"] is not None:
             created = made_id(session.create_filesystem(pools["nas"], "fs0", fs["live"]))
             if fs["live_export"] is not None:
-                session.create_export(created, "/export/fs0", clients=fs["live_export"])
+                session.create_export(
+                    created, "/export/fs0", ExportOptions.canonical(clients=fs["live_export"])
+                )
 
 
 def check_order(plan_: Plan) -> None:

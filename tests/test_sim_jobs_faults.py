@@ -25,7 +25,7 @@ from storplan.errors import (
     Timeout,
     TransientError,
 )
-from storplan.model import Job, JobState, Kind, Pool
+from storplan.model import ExportOptions, Job, JobState, Kind, Pool
 from storplan.session import Session
 
 
@@ -196,7 +196,8 @@ def test_export_operations_honour_wait_options(tmp_path: Path) -> None:
         job = array.create_export(filesystem, "/shared", wait=False)
         assert job.state is JobState.RUNNING, "create_export waited although wait=False"
         seen: list[Job[Any]] = []
-        array.modify_export(array.wait(job).result, access="ro", progress=seen.append)
+        read_only = ExportOptions.canonical(clients=[{"match": "*", "access": "ro"}])
+        array.modify_export(array.wait(job).result, read_only, progress=seen.append)
         assert seen, "modify_export never called its progress callback"
 
 

@@ -8,18 +8,16 @@ keeps what storplan did.
 
 from __future__ import annotations
 
-import itertools
 import threading
-from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from storplan.errors import InvalidArgument, NotFound, StorplanError
-from storplan.model.enums import JobState, Kind
-from storplan.model.job import ErrorInfo, Job
+from storplan.model.enums import Kind
+from storplan.model.job import Job
 from storplan.model.state import State
-from storplan.providers import ProviderBase
+from storplan.providers.kit import JobBook, ProviderBase
 
 from . import ids
 from .inventory import Inventory, StoredVolume, take_inventory
@@ -43,8 +41,7 @@ class LioBase(ProviderBase):
     def __init__(self, options: LioOptions) -> None:
         self.options = options
         self._lock = threading.RLock()
-        self._jobs: deque[Job[Any]] = deque(maxlen=_KEPT_JOBS)
-        self._job_ids = itertools.count(1)
+        self._jobs = JobBook("lio-", keep=_KEPT_JOBS)
         self._target: LioTarget | None = None
 
     # ------------------------------------------------------------------ helpers
@@ -55,7 +52,7 @@ class LioBase(ProviderBase):
             try:
                 yield
             except StorplanError as exc:
-                self._failed(name, exc)
+                self._jobs.failed(name, exc)
                 raise
 
     @property
@@ -78,19 +75,7 @@ class LioBase(ProviderBase):
             storage = kind not in MASKING_KINDS
             state = observe_inventory(self.inventory(storage=storage), frozenset({kind}))
             result = next((o for o in state.of(kind) if o.id == object_id), None)
-        return self._record(Job(self._job_id(), operation, JobState.SUCCEEDED, 100, result))
-
-    def _failed(self, operation: str, error: StorplanError) -> None:
-        """Remember a failed operation in the job list (the error is raised by the caller)."""
-        info = ErrorInfo(error.code, error.message)
-        self._record(Job(self._job_id(), operation, JobState.FAILED, 0, None, info))
-
-    def _job_id(self) -> str:
-        return f"lio-{next(self._job_ids)}"
-
-    def _record(self, job: Job[Any]) -> Job[Any]:
-        self._jobs.appendleft(job)
-        return job
+        return self._jobs.finished(operation, result)
 
     def save(self) -> None:
         """Persist the LIO configuration (see :mod:`.persist`)."""
@@ -137,14 +122,11 @@ class LioBase(ProviderBase):
 
     def job(self, job_id: str) -> Job[Any]:
         """A job this connection ran (operations are synchronous: always finished)."""
-        found = next((j for j in self._jobs if j.id == job_id), None)
-        if found is None:
-            raise NotFound(f"job {job_id} does not exist")
-        return found
+        return self._jobs.get(job_id)
 
     def jobs(self) -> list[Job[Any]]:
         """This connection's jobs, newest first."""
-        return list(self._jobs)
+        return self._jobs.recent()
 
     def close(self) -> None:
         """Nothing to release: every operation opens and closes what it uses."""

@@ -40,6 +40,7 @@ class Acl:
     tag: str | None
     chap_user: str | None
     mapped: dict[int, int] = field(default_factory=dict)
+    mutual_user: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +182,8 @@ def _acl(acl: Path) -> Acl:
             mapped[int(mlun.name.removeprefix("lun_"))] = int(link.name.removeprefix("lun_"))
     tag = _unset_is_none(_read(acl / "tag"))
     user = _unset_is_none(_read(acl / "auth" / "userid"))
-    return Acl(acl.name, tag, user, mapped)
+    mutual = _unset_is_none(_read(acl / "auth" / "userid_mutual"))
+    return Acl(acl.name, tag, user, mapped, mutual)
 
 
 def _unset_is_none(value: str) -> str | None:

@@ -163,7 +163,10 @@ def _masking(inventory: Inventory) -> tuple[tuple[AccessGroup, ...], tuple[Mappi
     groups, mappings = [], []
     for name, acls in sorted(inventory.groups().items()):
         members = tuple(
-            sorted(Initiator(a.initiator, InitiatorKind.ISCSI, a.chap_user) for a in acls)
+            sorted(
+                Initiator(a.initiator, InitiatorKind.ISCSI, a.chap_user, a.mutual_user)
+                for a in acls
+            )
         )
         views = [{m: lun_volume.get(t) for m, t in a.mapped.items()} for a in acls]
         consistent = all(v == views[0] for v in views)

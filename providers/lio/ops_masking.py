@@ -23,8 +23,7 @@ from .ops_volumes import VolumeOps
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from storplan.credentials import Secret
-    from storplan.model.block import Initiator
+    from storplan.model.block import ChapCredentials, Initiator
 
 __all__ = ["MaskingOps"]
 
@@ -127,18 +126,17 @@ class MaskingOps(VolumeOps):
             return self._finish("remove_initiator", Kind.ACCESS_GROUPS, access_group_id)
 
     def set_chap(
-        self, access_group_id: str, initiator_id: str, user: str | None, secret: Secret | None
+        self, access_group_id: str, initiator_id: str, chap: ChapCredentials | None
     ) -> Job[Any]:
-        """CHAP credentials of one initiator (``None`` clears them); the secret is written to
-        configfs and to the saved configuration (mode 0600), never to storplan's output."""
+        """CHAP credentials of one initiator (``None`` clears them), mutual CHAP included;
+        secrets are written to configfs and to the saved configuration (mode 0600), never to
+        storplan's output."""
         group = ids.name_of(access_group_id)
         with self.operation("set_chap"):
             members = _members(self.inventory(storage=False), group)
             if all(a.initiator != initiator_id for a in members):
                 raise NotFound(f"initiator {initiator_id} is not in host {group!r}")
-            if user is not None and secret is None:
-                raise InvalidArgument("a CHAP user needs a secret")
-            self.target.set_chap(initiator_id, user, secret.reveal() if secret else None)
+            self.target.set_chap(initiator_id, chap)
             return self._finish("set_chap", Kind.ACCESS_GROUPS, access_group_id)
 
     def map_volume(self, volume_id: str, access_group_id: str, lun: int | None) -> Job[Any]:

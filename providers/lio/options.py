@@ -35,6 +35,8 @@ from typing import Any
 
 from storplan.errors import InvalidArgument
 from storplan.identifiers import canonical_iqn
+from storplan.providers.kit.options import OptionSpec, text
+from storplan.providers.kit.options import parse_options as kit_options
 from storplan.uri import ProviderURI
 
 from .names import LVM_NAME, NAME_MAX_LENGTH, check_object_name
@@ -45,7 +47,10 @@ DEFAULT_CONFIG = "/etc/storplan/lio.yaml"
 DEFAULT_CONFIGFS = "/sys/kernel/config/target"
 POOL_KINDS = ("lvm", "lvm-thin", "dir")
 _DM_NAME_MAX = 127  # device-mapper names ("VG-LV", dashes doubled) are at most 127 bytes
-_QUERY_KEYS = {"config", "pool", "target", "portal", "saveconfig", "configfs", "backups"}
+_QUERY_OPTIONS = tuple(
+    OptionSpec(key, text)
+    for key in ("config", "pool", "target", "portal", "saveconfig", "configfs", "backups")
+)  # parsed below, with the configuration file they override
 _FILE_KEYS = {"target", "portals", "pools", "saveconfig", "configfs", "backups"}
 _POOL_KEYS = {"name", "oversubscription", *POOL_KINDS}
 
@@ -96,12 +101,7 @@ def default_target() -> str:
 
 def parse_options(uri: ProviderURI) -> LioOptions:
     """Validate the URI query and the config file it names (or the default one)."""
-    unknown = set(uri.query) - _QUERY_KEYS
-    if unknown:
-        raise InvalidArgument(
-            f"unknown lio URI option(s): {', '.join(sorted(unknown))}",
-            hint=f"known options: {', '.join(sorted(_QUERY_KEYS))}",
-        )
+    kit_options("lio", uri.query, _QUERY_OPTIONS)  # unknown keys, with the closest known one
     if uri.host or uri.user or uri.port is not None:
         raise InvalidArgument(
             "the lio provider manages the local host: write lio:// or lio:///?options",

@@ -33,6 +33,7 @@ _ALWAYS = frozenset(
         Capability.MASKING,
         Capability.MASKING_LUN_CHOICE,
         Capability.CHAP,
+        Capability.CHAP_MUTUAL,
         Capability.SNAPSHOTS,
         Capability.CLONES,
         Capability.COPIES,
@@ -61,6 +62,22 @@ class LioProvider(MaskingOps):
                 hint="run storplan on the target host (e.g. over ssh) as root",
             )
         super().__init__(parse_options(uri))
+
+    def identity(self) -> str:
+        """The host's machine id and the target's WWN: the same however the host was
+        reached, different for another host or another target on it."""
+        from pathlib import Path
+
+        for candidate in ("/etc/machine-id", "/var/lib/dbus/machine-id"):
+            try:
+                machine = Path(candidate).read_text(encoding="ascii").strip()
+            except OSError:
+                continue
+            if machine:
+                return f"lio:{machine}:{self.options.target}"
+        import socket
+
+        return f"lio:host-{socket.gethostname()}:{self.options.target}"
 
     def capabilities(self) -> Capabilities:
         """Everything above, with thin and thick volumes as the configured pools allow."""

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from storplan.errors import NotFound, ProviderError, Unsupported
+
+if TYPE_CHECKING:
+    from storplan.model.block import ChapCredentials
 
 from .options import LioOptions
 
@@ -142,13 +145,18 @@ class LioTarget:
         with rtslib_errors(f"remove {initiator}"):
             acl.delete()
 
-    def set_chap(self, initiator: str, user: str | None, secret: str | None) -> None:
-        """Set (or with ``None`` clear) CHAP for one initiator and enforce it."""
+    def set_chap(self, initiator: str, chap: ChapCredentials | None) -> None:
+        """Set (or with ``None`` clear) CHAP for one initiator, mutual CHAP included, and
+        enforce it."""
         acl = self._acl(initiator)
+        mutual = chap is not None and chap.mutual_user is not None
         with rtslib_errors(f"set CHAP for {initiator}"):
-            acl.chap_userid = user or ""
-            acl.chap_password = secret or ""
-            acl.set_attribute("authentication", "1" if user else "0")
+            acl.chap_userid = chap.user if chap else ""
+            acl.chap_password = chap.secret.reveal() if chap else ""
+            acl.chap_mutual_userid = chap.mutual_user if chap and mutual else ""
+            secret = chap.mutual_secret if chap and mutual else None
+            acl.chap_mutual_password = secret.reveal() if secret is not None else ""
+            acl.set_attribute("authentication", "1" if chap else "0")
 
     # ------------------------------------------------------------------ mapped LUNs
     def map(self, group: str, tpg_lun: int, lun: int) -> None:

@@ -23,6 +23,8 @@ import os
 from dataclasses import dataclass, field
 
 from storplan.errors import InvalidArgument
+from storplan.paths import xdg_path
+from storplan.providers.kit.options import OptionSpec, choice, number, parse_options, text
 from storplan.uri import ProviderURI
 
 __all__ = ["Fault", "SimConfig", "default_path", "parse_config"]
@@ -62,13 +64,7 @@ class SimConfig:
 
 def default_path() -> str:
     """Where ``sim://`` keeps its state when the URI names no file."""
-    explicit = os.environ.get("STORPLAN_SIM_DB")
-    if explicit:
-        return explicit
-    data_home = os.environ.get("XDG_DATA_HOME") or os.path.join(
-        os.path.expanduser("~"), ".local", "share"
-    )
-    return os.path.join(data_home, "storplan", "sim.db")
+    return xdg_path("data", "sim.db", override="STORPLAN_SIM_DB")
 
 
 def _items(text: str) -> list[str]:
@@ -80,7 +76,7 @@ def _parse_latency(text: str) -> dict[str, float]:
     for item in _items(text):
         operation, _, seconds = item.rpartition(":")
         try:
-            latency[operation or "*"] = float(seconds)
+            latency[operation or "*"] = number(0.0, 3600.0)(seconds)
         except ValueError:
             raise InvalidArgument(
                 f"sim latency {item!r} is not operation:seconds",
@@ -105,35 +101,28 @@ def _parse_fault(item: str) -> Fault:
     return Fault(operation, kind, int(first), int(last) if last else int(first))
 
 
+_OPTIONS = (
+    OptionSpec("jobs", choice("sync", "async"), "sync", "jobs=sync or jobs=async"),
+    OptionSpec("job_seconds", number(0.0, 86400.0), 0.2, "seconds an async job takes"),
+    OptionSpec("latency", text, "", "e.g. latency=*:0.01,create_volume:0.05"),
+    OptionSpec("faults", text, "", "e.g. faults=create_volume:fail@3"),
+    OptionSpec("seed", choice("default", "empty"), "default", "seed=default or seed=empty"),
+)
+
+
 def parse_config(uri: ProviderURI) -> SimConfig:
     """Build the simulator settings from a ``sim://`` URI and the environment."""
-    query = dict(uri.query)
-    unknown = set(query) - {"jobs", "job_seconds", "latency", "faults", "seed"}
-    if unknown:
-        raise InvalidArgument(
-            f"unknown sim:// option(s): {', '.join(sorted(unknown))}",
-            hint="options: jobs, job_seconds, latency, faults, seed",
-        )
+    options = parse_options("sim", uri.query, _OPTIONS)
     path = (uri.host + uri.path) if uri.host else uri.path
-    jobs = query.get("jobs", "sync")
-    if jobs not in ("sync", "async"):
-        raise InvalidArgument(f"sim jobs={jobs!r}: expected sync or async")
-    seed = query.get("seed", "default")
-    if seed not in ("default", "empty"):
-        raise InvalidArgument(f"sim seed={seed!r}: expected default or empty")
-    try:
-        job_seconds = float(query.get("job_seconds", "0.2"))
-    except ValueError:
-        raise InvalidArgument("sim job_seconds must be a number of seconds") from None
     latency = _parse_latency(os.environ.get("STORPLAN_SIM_LATENCY", ""))
-    latency.update(_parse_latency(query.get("latency", "")))
+    latency.update(_parse_latency(options["latency"]))
     faults = [_parse_fault(item) for item in _items(os.environ.get("STORPLAN_SIM_FAULTS", ""))]
-    faults += [_parse_fault(item) for item in _items(query.get("faults", ""))]
+    faults += [_parse_fault(item) for item in _items(options["faults"])]
     return SimConfig(
         path=path or default_path(),
-        jobs_async=jobs == "async",
-        job_seconds=job_seconds,
+        jobs_async=options["jobs"] == "async",
+        job_seconds=options["job_seconds"],
         latency=latency,
         faults=tuple(faults),
-        seed=seed,
+        seed=options["seed"],
     )

@@ -19,9 +19,12 @@ from typing import Any
 from storplan.errors import InvalidArgument, NotFound, PermissionDenied
 from storplan.sqlitefile import open_shared
 
-__all__ = ["FORMAT", "Store", "Tx", "format_id", "parse_id"]
+__all__ = ["FORMAT", "Store", "Tx", "file_identity", "format_id", "parse_id"]
 
-FORMAT = "storplan-sim/1"
+FORMAT = "storplan-sim/2"
+OLD_FORMATS = ("storplan-sim/1",)
+"""Formats this version reads as they are and upgrades on its first write (never on a read:
+``plan`` and ``show`` never write)."""
 
 SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -42,7 +45,7 @@ CREATE TABLE access_groups(id INTEGER PRIMARY KEY, system_id INTEGER NOT NULL,
     name TEXT NOT NULL, UNIQUE(system_id, name));
 CREATE TABLE initiators(system_id INTEGER NOT NULL, ag_id INTEGER NOT NULL,
     initiator TEXT NOT NULL, kind TEXT NOT NULL, chap_user TEXT, chap_digest TEXT,
-    PRIMARY KEY(system_id, initiator));
+    mutual_user TEXT, mutual_digest TEXT, PRIMARY KEY(system_id, initiator));
 CREATE INDEX initiators_by_group ON initiators(ag_id);
 CREATE TABLE mappings(volume_id INTEGER NOT NULL, ag_id INTEGER NOT NULL, lun INTEGER NOT NULL,
     PRIMARY KEY(volume_id, ag_id), UNIQUE(ag_id, lun));
@@ -58,9 +61,9 @@ CREATE TABLE filesystems(id INTEGER PRIMARY KEY, system_id INTEGER NOT NULL,
 CREATE TABLE fs_snapshots(id INTEGER PRIMARY KEY, fs_id INTEGER NOT NULL, name TEXT NOT NULL,
     created_at TEXT NOT NULL, UNIQUE(fs_id, name));
 CREATE TABLE exports(id INTEGER PRIMARY KEY, system_id INTEGER NOT NULL,
-    fs_id INTEGER NOT NULL, path TEXT NOT NULL, clients TEXT NOT NULL, access TEXT NOT NULL,
-    root_squash INTEGER NOT NULL, anon_uid INTEGER, anon_gid INTEGER, security TEXT NOT NULL,
-    UNIQUE(system_id, path));
+    fs_id INTEGER NOT NULL, path TEXT NOT NULL, clients TEXT NOT NULL, anon_uid INTEGER,
+    anon_gid INTEGER, security TEXT NOT NULL, sync INTEGER NOT NULL DEFAULT 1,
+    nfs_versions TEXT NOT NULL DEFAULT '[]', UNIQUE(system_id, path));
 CREATE TABLE target_ports(id INTEGER PRIMARY KEY, system_id INTEGER NOT NULL,
     kind TEXT NOT NULL, address TEXT NOT NULL, portal TEXT NOT NULL, link TEXT NOT NULL,
     speed REAL NOT NULL);
@@ -105,13 +108,42 @@ def parse_id(table: str, ref: str) -> int:
     return int(digits)
 
 
+# Upgrades from storplan-sim/1: mutual CHAP columns; export client rules (clients becomes a
+# list of {match, access, squash}), sync and NFS versions; a stable identity for the file.
+_UPGRADE_1 = (
+    "ALTER TABLE initiators ADD COLUMN mutual_user TEXT",
+    "ALTER TABLE initiators ADD COLUMN mutual_digest TEXT",
+    "ALTER TABLE exports RENAME TO exports_v1",
+    """CREATE TABLE exports(id INTEGER PRIMARY KEY, system_id INTEGER NOT NULL,
+    fs_id INTEGER NOT NULL, path TEXT NOT NULL, clients TEXT NOT NULL, anon_uid INTEGER,
+    anon_gid INTEGER, security TEXT NOT NULL, sync INTEGER NOT NULL DEFAULT 1,
+    nfs_versions TEXT NOT NULL DEFAULT '[]', UNIQUE(system_id, path))""",
+    "INSERT INTO exports(id, system_id, fs_id, path, clients, anon_uid, anon_gid, security) "
+    "SELECT id, system_id, fs_id, path, (SELECT json_group_array(json_object('match', c.value, "
+    "'access', e.access, 'squash', CASE e.root_squash WHEN 1 THEN 'root' ELSE 'none' END)) "
+    "FROM json_each(e.clients) AS c), anon_uid, anon_gid, security FROM exports_v1 AS e",
+    "DROP TABLE exports_v1",
+)
+
+
+def file_identity(tx: Tx) -> str:
+    """The identity of a simulator file: its UUID (files of format 1 had none; theirs is
+    derived from the random WWN salt every file has, and recorded on upgrade)."""
+    row = tx.one("SELECT value FROM meta WHERE key = 'identity'")
+    if row is not None:
+        return str(row[0])
+    salt = tx.one("SELECT value FROM meta WHERE key = 'wwn_salt'")
+    return f"sim-salt-{salt[0] if salt else 'none'}"
+
+
 class Tx:
     """A transaction: small helpers over one sqlite3 connection."""
 
-    __slots__ = ("conn",)
+    __slots__ = ("conn", "format")
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, format: str = FORMAT) -> None:
         self.conn = conn
+        self.format = format  # the file's format: readers of older formats differ
 
     def one(self, sql: str, *args: Any) -> Any:
         return self.conn.execute(sql, args).fetchone()
@@ -140,6 +172,7 @@ class Store:
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self._writer = threading.Lock()
+        self.format = FORMAT
 
     def _connect(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -167,6 +200,8 @@ class Store:
         with self._writer:
             conn.execute("BEGIN IMMEDIATE")
             try:
+                if self.format in OLD_FORMATS:
+                    self._upgrade(Tx(conn))
                 yield Tx(conn)
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -180,6 +215,8 @@ class Store:
         with self._writer:
             conn.execute("BEGIN IMMEDIATE")
             try:
+                if self.format in OLD_FORMATS:
+                    self._upgrade(Tx(conn), remember=False)
                 yield Tx(conn)
             finally:
                 conn.execute("ROLLBACK")
@@ -190,35 +227,59 @@ class Store:
         conn = self._connect()
         conn.execute("BEGIN")
         try:
-            yield Tx(conn)
+            yield Tx(conn, self.format)
         finally:
             conn.execute("COMMIT")
 
     def initialize(self, seed: Any) -> None:
-        """Create the schema and call ``seed(tx)`` if the file is new; check its format if not."""
+        """Create the schema and call ``seed(tx)`` if the file is new; check its format if not
+        (an older format is read as it is and upgraded by the first write)."""
         directory = os.path.dirname(self.path)
         if directory:
             os.makedirs(directory, mode=0o700, exist_ok=True)
-        with self.write() as tx:
-            has_meta = tx.one("SELECT 1 FROM sqlite_master WHERE name = 'meta'")
-            if has_meta is None:
-                if tx.one("SELECT 1 FROM sqlite_master LIMIT 1") is not None:
-                    raise InvalidArgument(
-                        f"{self.path} is an SQLite file but not a simulator",
-                        hint="point sim:// at a new or simulator file",
-                    )
-                for statement in SCHEMA.split(";"):  # executescript() would COMMIT early
-                    if statement.strip():
-                        tx.run(statement)
-                tx.run("INSERT INTO meta VALUES ('format', ?)", FORMAT)
-                seed(tx)
-            else:
-                row = tx.one("SELECT value FROM meta WHERE key = 'format'")
-                if row is None or row[0] != FORMAT:
-                    raise InvalidArgument(
-                        f"{self.path} has simulator format "
-                        f"{row[0] if row else 'unknown'}, expected {FORMAT}"
-                    )
+        with self.read() as tx:
+            found = self._format(tx)
+        if found is None:
+            with self.write() as tx:
+                found = self._format(tx)
+                if found is None:  # still new: no other process seeded it meanwhile
+                    for statement in SCHEMA.split(";"):  # executescript() would COMMIT early
+                        if statement.strip():
+                            tx.run(statement)
+                    tx.run("INSERT INTO meta VALUES ('format', ?)", FORMAT)
+                    import uuid
+
+                    tx.run("INSERT INTO meta VALUES ('identity', ?)", f"sim-{uuid.uuid4()}")
+                    seed(tx)
+                    found = FORMAT
+        if found != FORMAT and found not in OLD_FORMATS:
+            raise InvalidArgument(
+                f"{self.path} has simulator format {found}, expected {FORMAT}",
+                hint="this storplan cannot read it; use the storplan that made it",
+            )
+        self.format = found
+
+    def _format(self, tx: Tx) -> str | None:
+        if tx.one("SELECT 1 FROM sqlite_master WHERE name = 'meta'") is None:
+            if tx.one("SELECT 1 FROM sqlite_master LIMIT 1") is not None:
+                raise InvalidArgument(
+                    f"{self.path} is an SQLite file but not a simulator",
+                    hint="point sim:// at a new or simulator file",
+                )
+            return None
+        row = tx.one("SELECT value FROM meta WHERE key = 'format'")
+        return str(row[0]) if row else "unknown"
+
+    def _upgrade(self, tx: Tx, *, remember: bool = True) -> None:
+        """Bring a file of an older format up to :data:`FORMAT` (inside a write)."""
+        if tx.one("SELECT value FROM meta WHERE key = 'format'")[0] == "storplan-sim/1":
+            identity = file_identity(tx)
+            for statement in _UPGRADE_1:
+                tx.run(statement)
+            tx.run("INSERT OR IGNORE INTO meta VALUES ('identity', ?)", identity)
+            tx.run("UPDATE meta SET value = ? WHERE key = 'format'", FORMAT)
+        if remember:
+            self.format = FORMAT
 
     def close(self) -> None:
         """Close every connection this store opened."""

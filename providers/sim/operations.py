@@ -14,6 +14,7 @@ from typing import Any
 
 from storplan.errors import AlreadyExists, CapacityExceeded, InvalidArgument
 from storplan.model import Kind, Size
+from storplan.providers.kit.conflicts import differences as kit_differences
 
 from .db import Tx, parse_id
 
@@ -29,7 +30,7 @@ def operations() -> dict[str, Operation]:
     """Every registered operation (the operation modules are imported on first use, so that
     read-only commands never load them)."""
     if not OPERATIONS:
-        from . import ops_copies, ops_files, ops_masking, ops_volumes  # noqa: F401
+        from . import ops_copies, ops_masking, ops_nas, ops_volumes  # noqa: F401
 
     return OPERATIONS
 
@@ -45,14 +46,9 @@ def now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
-def conflict(kind: str, name: str, differences: dict[str, tuple[Any, Any]]) -> AlreadyExists:
-    """The error for "exists with a different specification", listing what differs."""
-    return AlreadyExists.conflict(kind, name, differences)
-
-
-def differences(existing: dict[str, Any], requested: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
-    """Fields whose existing value differs from the requested one."""
-    return {k: (existing[k], v) for k, v in requested.items() if existing[k] != v}
+# The idempotent-create rule comes from the provider kit.
+conflict = AlreadyExists.conflict
+differences = kit_differences
 
 
 def pool_row(tx: Tx, pool_ref: str, element_type: str) -> Any:

@@ -100,10 +100,14 @@ def remove_initiator(tx: Tx, args: Args) -> Result:
 @operation
 def set_chap(tx: Tx, args: Args) -> Result:
     group, _ = _member(tx, args)
+    chap = args["chap"] or {}
     tx.run(
-        "UPDATE initiators SET chap_user = ?, chap_digest = ? WHERE ag_id = ? AND initiator = ?",
-        args["user"],
-        args["secret_digest"],
+        "UPDATE initiators SET chap_user = ?, chap_digest = ?, mutual_user = ?, "
+        "mutual_digest = ? WHERE ag_id = ? AND initiator = ?",
+        chap.get("user"),
+        chap.get("secret_digest"),
+        chap.get("mutual_user"),
+        chap.get("mutual_digest"),
         group,
         args["initiator_id"],
     )

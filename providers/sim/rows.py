@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         Mapping,
         NfsExport,
         Pool,
+        Provisioning,
         Replica,
         Snapshot,
         System,
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
         Volume,
     )
 
-from .db import Tx
+from .db import OLD_FORMATS, Tx
 
 __all__ = ["LOADERS", "load_one", "observe"]
 
@@ -68,6 +69,7 @@ def pools(tx: Tx, where: str = "", *args: Any) -> list[Pool]:
             Size(r[6]),
             r[7],
             Health(r[8]),
+            provisioning=_provisioning(r[7]),
         )
         for r in tx.all(
             "SELECT id, system_id, name, element_types, total, consumed, "
@@ -75,6 +77,15 @@ def pools(tx: Tx, where: str = "", *args: Any) -> list[Pool]:
             *args,
         )
     ]
+
+
+def _provisioning(oversub: float | None) -> frozenset[Provisioning]:
+    """A pool without an over-subscription limit holds thick volumes only."""
+    from storplan.model import Provisioning
+
+    if oversub is None:
+        return frozenset({Provisioning.THICK})
+    return frozenset({Provisioning.THIN, Provisioning.THICK})
 
 
 def disks(tx: Tx, where: str = "", *args: Any) -> list[Disk]:
@@ -128,14 +139,14 @@ def access_groups(tx: Tx, where: str = "", *args: Any) -> list[AccessGroup]:
 
     rows = tx.all(f"SELECT id, system_id, name FROM access_groups {where} ORDER BY id", *args)
     members: dict[int, list[Initiator]] = defaultdict(list)
+    mutual = "NULL" if tx.format in OLD_FORMATS else "mutual_user"
+    columns = f"ag_id, initiator, kind, chap_user, {mutual} FROM initiators"
     if len(rows) == 1:
-        found = tx.all(
-            "SELECT ag_id, initiator, kind, chap_user FROM initiators WHERE ag_id = ?", rows[0][0]
-        )
+        found = tx.all(f"SELECT {columns} WHERE ag_id = ?", rows[0][0])
     else:
-        found = tx.all("SELECT ag_id, initiator, kind, chap_user FROM initiators")
-    for ag_id, initiator, kind, chap_user in found:
-        members[ag_id].append(Initiator(initiator, InitiatorKind(kind), chap_user))
+        found = tx.all(f"SELECT {columns}")
+    for ag_id, initiator, kind, chap_user, mutual_user in found:
+        members[ag_id].append(Initiator(initiator, InitiatorKind(kind), chap_user, mutual_user))
     return [
         AccessGroup(f"ag{r[0]}", f"sys{r[1]}", r[2], tuple(sorted(members.get(r[0], ()))))
         for r in rows
@@ -200,26 +211,58 @@ def fs_snapshots(tx: Tx, where: str = "", *args: Any) -> list[FsSnapshot]:
 
 
 def exports(tx: Tx, where: str = "", *args: Any) -> list[NfsExport]:
-    from storplan.model import Access, NfsExport
+    from storplan.model import ExportOptions, NfsExport
 
+    if tx.format in OLD_FORMATS:
+        return _exports_v1(tx, where, *args)
     return [
         NfsExport(
             f"exp{r[0]}",
             f"fs{r[1]}",
             r[2],
-            tuple(json.loads(r[3])),
-            Access(r[4]),
-            bool(r[5]),
-            r[6],
-            r[7],
-            tuple(json.loads(r[8])),
+            **vars_of(
+                ExportOptions.canonical(
+                    clients=json.loads(r[3]),
+                    anon_uid=r[4],
+                    anon_gid=r[5],
+                    security=json.loads(r[6]),
+                    sync=bool(r[7]),
+                    nfs_versions=json.loads(r[8]),
+                )
+            ),
         )
         for r in tx.all(
-            "SELECT id, fs_id, path, clients, access, root_squash, anon_uid, "
-            f"anon_gid, security FROM exports {where} ORDER BY id",
+            "SELECT id, fs_id, path, clients, anon_uid, anon_gid, security, sync, "
+            f"nfs_versions FROM exports {where} ORDER BY id",
             *args,
         )
     ]
+
+
+def _exports_v1(tx: Tx, where: str, *args: Any) -> list[NfsExport]:
+    """Exports of a storplan-sim/1 file: one access and squash setting for every client."""
+    from storplan.model import ExportOptions, NfsExport
+
+    found = []
+    for r in tx.all(
+        "SELECT id, fs_id, path, clients, access, root_squash, anon_uid, anon_gid, security "
+        f"FROM exports {where} ORDER BY id",
+        *args,
+    ):
+        squash = "root" if r[5] else "none"
+        clients = [{"match": c, "access": r[4], "squash": squash} for c in json.loads(r[3])]
+        options = ExportOptions.canonical(
+            clients=clients, anon_uid=r[6], anon_gid=r[7], security=json.loads(r[8])
+        )
+        found.append(NfsExport(f"exp{r[0]}", f"fs{r[1]}", r[2], **vars_of(options)))
+    return found
+
+
+def vars_of(options: Any) -> dict[str, Any]:
+    """The option fields of an :class:`~storplan.model.ExportOptions`, as keywords."""
+    from storplan.model import EXPORT_OPTION_FIELDS
+
+    return {name: getattr(options, name) for name in EXPORT_OPTION_FIELDS}
 
 
 def target_ports(tx: Tx, where: str = "", *args: Any) -> list[TargetPort]:

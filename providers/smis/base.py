@@ -13,7 +13,7 @@ from typing import Any
 from storplan.errors import Busy, InvalidArgument, NotFound
 from storplan.model.block import Pool, Volume
 from storplan.model.capabilities import Limits
-from storplan.providers import ProviderBase
+from storplan.providers.kit import ProviderBase
 
 from . import cim, convert
 from .cim import pkey, prop

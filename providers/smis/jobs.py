@@ -14,10 +14,7 @@
 
 from __future__ import annotations
 
-import itertools
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +22,7 @@ from typing import Any
 from storplan.errors import JobFailed, NotFound, StorplanError, Timeout
 from storplan.model.enums import JobState
 from storplan.model.job import ErrorInfo, Job
+from storplan.providers.kit.jobs import JobBook as KitJobBook
 
 from . import cim
 from .cim import prop
@@ -65,16 +63,14 @@ def _outcome(instance: Any) -> tuple[JobState, int, str]:
 
 
 class JobBook:
-    """Starts, finishes, polls and lists the jobs of one provider connection."""
+    """Starts, finishes, polls and lists the jobs of one provider connection (the
+    bookkeeping is the provider kit's :class:`~storplan.providers.kit.JobBook`)."""
 
     def __init__(self, client: WbemClient, resolver: Resolver, job_timeout: float) -> None:
         self.client = client
         self.resolver = resolver
         self.job_timeout = job_timeout
-        self._jobs: OrderedDict[str, Job[Any]] = OrderedDict()
-        self._pending: dict[str, _Pending] = {}
-        self._counter = itertools.count(1)
-        self._lock = threading.RLock()
+        self.book = KitJobBook("job:storplan-", keep=_KEEP)
 
     # ------------------------------------------------------------------ running methods
     def invoke(
@@ -92,13 +88,10 @@ class JobBook:
         if rc == cim.RC_OK:
             return self.finished(operation, finish(out, []) if finish else None)
         if rc == cim.RC_JOB_STARTED and has_job and out.get("Job") is not None:
-            path = out["Job"]
-            jid = job_id(path)
-            with self._lock:
-                self._pending[jid] = _Pending(operation, path, out, finish)
-            job: Job[Any] = Job(jid, operation, JobState.RUNNING, 0)
-            self._record(job)
-            return job
+            pending = _Pending(operation, out["Job"], out, finish)
+            return self.book.running(
+                job_id(pending.path), operation, lambda job: self._poll(job.id, pending)
+            )
         raise method_error(method, rc, "", self.client.scrub)
 
     def call(
@@ -136,70 +129,39 @@ class JobBook:
         return self.client.associator_names(path, "CIM_AffectedJobElement")
 
     # ------------------------------------------------------------------ bookkeeping
-    def _record(self, job: Job[Any]) -> Job[Any]:
-        with self._lock:
-            return self._record_locked(job)
-
-    def _record_locked(self, job: Job[Any]) -> Job[Any]:
-        self._jobs[job.id] = job
-        self._jobs.move_to_end(job.id)
-        while len(self._jobs) > _KEEP:
-            old, _ = self._jobs.popitem(last=False)
-            self._pending.pop(old, None)
-        return job
-
     def finished(self, operation: str, result: Any) -> Job[Any]:
-        jid = f"job:storplan-{next(self._counter)}"
-        return self._record(Job(jid, operation, JobState.SUCCEEDED, 100, result))
+        """A finished job (a synchronous method's outcome)."""
+        return self.book.finished(operation, result)
 
     def poll(self, jid: str) -> Job[Any]:
-        """The job's state now (a completed array job is finished, once)."""
-        with self._lock:
-            return self._poll(jid)
+        """The job's state now (a completed array job is finished, once); a job another
+        connection started is read from the array, without a result object."""
+        return self.book.get(jid, unknown=lambda unknown: self._poll(unknown, None))
 
-    def _poll(self, jid: str) -> Job[Any]:
-        known = self._jobs.get(jid)
-        if known is not None and known.done:
-            return known
-        pending = self._pending.get(jid)
+    def _poll(self, jid: str, pending: _Pending | None) -> Job[Any]:
         path = pending.path if pending else self.resolver.path(jid)
-        instance = self.client.get(path, _JOB_PROPS)
         operation = pending.operation if pending else "array job"
+        instance = self.client.get(path, _JOB_PROPS)
         if instance is None:
-            if known is None:
+            if pending is None:
                 raise NotFound(f"job {jid} does not exist (or the array removed it)")
             error = ErrorInfo("provider_error", "the array removed the job before it finished")
-            return self._settle(jid, Job(jid, operation, JobState.FAILED, 100, None, error))
+            return Job(jid, operation, JobState.FAILED, 100, None, error)
         state, percent, text = _outcome(instance)
         text = self.client.scrub(text)
         if state is JobState.RUNNING:
-            job: Job[Any] = Job(jid, operation, state, percent)
-            return self._record(job) if known is not None else job
+            return Job(jid, operation, state, percent)
         if state is JobState.FAILED:
-            failed: Job[Any] = Job(
-                jid, operation, state, 100, None, ErrorInfo("provider_error", text)
-            )
-            return self._settle(jid, failed)
+            return Job(jid, operation, state, 100, None, ErrorInfo("provider_error", text))
         result = None
         if pending is not None and pending.finish is not None:
             try:
                 result = pending.finish(pending.out, self._affected(path))
             except StorplanError as exc:
-                broken: Job[Any] = Job(
-                    jid, operation, JobState.FAILED, 100, None, ErrorInfo(exc.code, exc.message)
-                )
-                return self._settle(jid, broken)
-        return self._settle(jid, Job(jid, operation, JobState.SUCCEEDED, 100, result))
-
-    def _settle(self, jid: str, job: Job[Any]) -> Job[Any]:
-        with self._lock:
-            self._pending.pop(jid, None)
-            if jid in self._jobs:
-                self._jobs[jid] = job
-        return job
+                info = ErrorInfo(exc.code, exc.message)
+                return Job(jid, operation, JobState.FAILED, 100, None, info)
+        return Job(jid, operation, JobState.SUCCEEDED, 100, result)
 
     def recent(self) -> list[Job[Any]]:
         """This connection's jobs, newest first (running ones polled)."""
-        with self._lock:
-            known = list(reversed(self._jobs.items()))
-        return [self.poll(jid) if not job.done else job for jid, job in known]
+        return self.book.recent()

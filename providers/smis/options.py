@@ -29,25 +29,13 @@ import os
 from dataclasses import dataclass
 
 from storplan.errors import InvalidArgument
+from storplan.providers.kit.options import OptionSpec, boolean, integer, text
+from storplan.providers.kit.options import parse_options as kit_options
 from storplan.uri import ProviderURI
 
 __all__ = ["DEFAULT_PORTS", "SmisOptions", "parse_options"]
 
 DEFAULT_PORTS = {"https": 5989, "http": 5988}
-_KNOWN = (
-    "namespace",
-    "interop",
-    "ca_bundle",
-    "client_cert",
-    "client_key",
-    "insecure",
-    "timeout",
-    "job_timeout",
-    "page_size",
-    "pull",
-)
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,32 +64,39 @@ class SmisOptions:
         return f"{self.transport}://{host}:{self.port}"
 
 
-def _flag(name: str, text: str) -> bool:
-    lowered = text.strip().lower()
-    if lowered in _TRUE:
-        return True
-    if lowered in _FALSE:
-        return False
-    raise InvalidArgument(f"smis option {name}={text!r} is not true or false")
-
-
-def _seconds(name: str, text: str) -> float:
+def _seconds(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
         value = -1.0
     if not 0 < value <= 86400:
-        raise InvalidArgument(f"smis option {name}={text!r} must be a number of seconds > 0")
+        raise ValueError("must be a number of seconds > 0")
     return value
 
 
-def _file(name: str, path: str) -> str:
+def _file(path: str) -> str:
     expanded = os.path.expanduser(path)
     if not os.path.exists(expanded):
-        raise InvalidArgument(
-            f"smis option {name}: {path} does not exist", hint="give the path of a PEM file"
-        )
+        raise ValueError(f"{path} does not exist")
     return expanded
+
+
+def _pull(text: str) -> bool | None:
+    return None if text.strip().lower() == "auto" else boolean(text)
+
+
+_OPTIONS = (
+    OptionSpec("namespace", text, None, "the array's vendor namespace, e.g. root/emc"),
+    OptionSpec("interop", text, None, "the interop namespace, when it is not a usual one"),
+    OptionSpec("ca_bundle", _file, None, "give the path of a PEM file"),
+    OptionSpec("client_cert", _file, None, "give the path of a PEM file"),
+    OptionSpec("client_key", _file, None, "give the path of a PEM file"),
+    OptionSpec("insecure", boolean, False, "insecure=true skips certificate checks (loudly)"),
+    OptionSpec("timeout", _seconds, 60.0, "seconds each WBEM request may take"),
+    OptionSpec("job_timeout", _seconds, 600.0, "seconds to wait for an intermediate array job"),
+    OptionSpec("page_size", integer(1, 100000), 1000, "MaxObjectCount of pull operations"),
+    OptionSpec("pull", _pull, None, "pull=auto, true or false"),
+)
 
 
 def parse_options(uri: ProviderURI) -> SmisOptions:
@@ -111,12 +106,7 @@ def parse_options(uri: ProviderURI) -> SmisOptions:
         InvalidArgument: unknown option, bad value, missing host or user, or plain HTTP
             without ``insecure=true``.
     """
-    query = dict(uri.query)
-    unknown = sorted(set(query) - set(_KNOWN))
-    if unknown:
-        raise InvalidArgument(
-            f"unknown smis option(s): {', '.join(unknown)}", hint=f"options: {', '.join(_KNOWN)}"
-        )
+    values = kit_options("smis", uri.query, _OPTIONS)
     transport = uri.transport or "https"
     if transport not in DEFAULT_PORTS:
         raise InvalidArgument(
@@ -134,36 +124,26 @@ def parse_options(uri: ProviderURI) -> SmisOptions:
             f"smis URIs have no path (got {uri.path!r})",
             hint="give the namespace as ?namespace=root/vendor",
         )
-    insecure = _flag("insecure", query["insecure"]) if "insecure" in query else False
-    if transport == "http" and not insecure:
+    if transport == "http" and not values["insecure"]:
         raise InvalidArgument(
             "smis+http sends the password unencrypted",
             hint="use smis+https, or add insecure=true if you accept the risk",
         )
-    cert = _file("client_cert", query["client_cert"]) if "client_cert" in query else None
-    key = _file("client_key", query["client_key"]) if "client_key" in query else None
-    if key and not cert:
+    if values["client_key"] and not values["client_cert"]:
         raise InvalidArgument("smis option client_key needs client_cert as well")
-    pull_text = query.get("pull", "auto").strip().lower()
-    pull = None if pull_text == "auto" else _flag("pull", pull_text)
-    page_text = query.get("page_size", "1000")
-    if not page_text.isdigit() or not 1 <= int(page_text) <= 100000:
-        raise InvalidArgument(f"smis option page_size={page_text!r} must be 1..100000")
     return SmisOptions(
         transport=transport,
         host=uri.host,
         port=uri.port or DEFAULT_PORTS[transport],
         user=uri.user,
-        namespace=query.get("namespace") or None,
-        interop=query.get("interop") or None,
-        ca_bundle=_file("ca_bundle", query["ca_bundle"]) if "ca_bundle" in query else None,
-        client_cert=cert,
-        client_key=key,
-        insecure=insecure,
-        timeout=_seconds("timeout", query["timeout"]) if "timeout" in query else 60.0,
-        job_timeout=(
-            _seconds("job_timeout", query["job_timeout"]) if "job_timeout" in query else 600.0
-        ),
-        page_size=int(page_text),
-        pull=pull,
+        namespace=values["namespace"] or None,
+        interop=values["interop"] or None,
+        ca_bundle=values["ca_bundle"],
+        client_cert=values["client_cert"],
+        client_key=values["client_key"],
+        insecure=values["insecure"],
+        timeout=values["timeout"],
+        job_timeout=values["job_timeout"],
+        page_size=values["page_size"],
+        pull=values["pull"],
     )

@@ -114,6 +114,12 @@ class SmisProvider(VolumeOps, ReplicationOps):
         self._masking_lock = threading.RLock()
 
     # ------------------------------------------------------------------ queries
+    def identity(self) -> str:
+        """SMI-S systems are named world-wide uniquely by the array (a serial or WWN in their
+        ``Name``, which every system id carries), so the installation is just "an SMI-S
+        array": the same whichever management server, address or user reached it."""
+        return "smis"
+
     def capabilities(self) -> Capabilities:
         """What the array's profiles and capabilities instances offer."""
         return Capabilities(self.name, self._declared)

@@ -21,17 +21,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..errors import StorplanError
-from .dispatch import Resolver, dispatch
+from ..keys import Key, ObjectKind
+from .dispatch import dispatch
 
 if TYPE_CHECKING:
     from ..plan.actions import Action
+    from ..plan.view import ArrayView
     from ..session import Session
     from ..statestore import StateStore
 
 __all__ = ["DONE", "FAILED", "NOT_ATTEMPTED", "Executor", "Progress", "StepResult"]
 
 DONE, FAILED, NOT_ATTEMPTED = "done", "failed", "not attempted"
-_OWNED_KINDS = {"pool", "host", "volume", "replica", "snapshot", "filesystem", "fs_snapshot"}
 
 Progress = Callable[[str, "Action", "StepResult | None"], None]
 """Called with ("start", action, None) and ("end", action, result)."""
@@ -46,11 +47,14 @@ class StepResult:
 
 
 def ownership_key(action: Action) -> str | None:
-    """The ownership record a create or delete action concerns, if any."""
-    if action.kind not in _OWNED_KINDS or action.verb == "update":
+    """The ownership record a create or delete action concerns, if any (a replica's is its
+    target volume's)."""
+    if not action.op.owns:
         return None
-    kind = "volume" if action.kind == "replica" else action.kind
-    return f"{kind}:{action.target}"
+    key = action.key
+    if key.kind is ObjectKind.REPLICA:
+        key = Key.of(ObjectKind.VOLUME, key.name)
+    return str(key)
 
 
 class Executor:
@@ -59,7 +63,7 @@ class Executor:
     def __init__(
         self,
         session: Session,
-        resolver: Resolver,
+        view: ArrayView,
         store: StateStore,
         apply_id: str,
         array_key: str,
@@ -69,7 +73,7 @@ class Executor:
         progress: Progress | None = None,
     ) -> None:
         self.session = session
-        self.resolver = resolver
+        self.view = view
         self.store = store
         self.apply_id = apply_id
         self.array_key = array_key
@@ -83,7 +87,7 @@ class Executor:
         owned: tuple[str, str] | None = None
         self.store.journal(self.apply_id, action.id, "started")
         try:
-            dispatch(self.session, self.resolver, action, {"timeout": self.timeout})
+            dispatch(self.session, self.view, action, {"timeout": self.timeout})
         except StorplanError as exc:
             result = StepResult(action.id, FAILED, f"{exc.code}: {exc}", time.monotonic() - started)
         else:
@@ -98,7 +102,8 @@ class Executor:
         return result
 
     def _move_ownership(self, action: Action) -> None:
-        old, new = f"volume:{action.params['volume']}", f"volume:{action.params['name']}"
+        old = str(Key.of(ObjectKind.VOLUME, action.params["volume"]))
+        new = str(Key.of(ObjectKind.VOLUME, action.params["name"]))
         owned = self.store.owned(self.array_key)
         if old in owned:
             self.store.record_owned(self.array_key, new, owned[old])

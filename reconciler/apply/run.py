@@ -17,14 +17,13 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..errors import StorplanError
+from ..errors import ApplyRefused
 from ..plan.builder import Ownership
 from ..plan.checks import Consent
 from ..plan.document import Plan
 from ..plan.planner import array_key, make_plan
 from ..plan.view import ABSENT, ArrayView
 from ..uri import parse_uri
-from .dispatch import Resolver
 from .executor import DONE, Executor, Progress, StepResult
 
 if TYPE_CHECKING:
@@ -42,12 +41,6 @@ __all__ = [
 ]
 
 Connect = Callable[[str, dict[str, Any] | None], "Session"]
-
-
-class ApplyRefused(StorplanError):
-    """Apply would not start: blocked actions or a stale saved plan. Nothing was changed."""
-
-    code = "apply_refused"
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +99,7 @@ def _execute(
             session = sessions[record.name]
             executor = Executor(
                 session,
-                Resolver(session, record.system_id),
+                ArrayView(session.observe(), record.system_id),
                 store,
                 apply_id,
                 key,

@@ -11,6 +11,10 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from storplan.errors import StorplanError
 
 __all__ = ["EXIT_BUG", "EXIT_ERROR", "EXIT_INTERRUPTED", "EXIT_OK", "main"]
 
@@ -34,7 +38,7 @@ _COMMAND_MODULES = {
         ("pool", "volume", "access-group", "host", "mask", "unmask", "snapshot", "replica"),
         "commands_block",
     ),
-    **dict.fromkeys(("fs", "fs-snapshot", "export", "job"), "commands_file"),
+    **dict.fromkeys(("fs", "fs-snapshot", "export", "job"), "commands_nas"),
     **dict.fromkeys(("validate", "schema"), "manifests"),
     **dict.fromkeys(("plan", "apply", "journal", "unlock"), "plan_apply"),
 }
@@ -93,22 +97,10 @@ def _parser(argv: Sequence[str]) -> object:
     return parser
 
 
-def _print_error(exc: Exception) -> None:
-    """An error and, for manifest and plan errors, every problem they carry."""
-    details = getattr(exc, "diagnostics", None) or getattr(exc, "problems", None)
-    if not details:
-        print(f"error: {getattr(exc, 'message', exc)}", file=sys.stderr)
-        hint = getattr(exc, "hint", "")
-        if hint:
-            print(f"  hint: {hint}", file=sys.stderr)
-        return
-    for item in details:
-        if hasattr(item, "mark"):  # a manifest diagnostic prints itself
-            print(item, file=sys.stderr)
-            continue
-        print(f"error: array {item.array}: {item.message}", file=sys.stderr)
-        if item.hint:
-            print(f"  hint: {item.hint}", file=sys.stderr)
+def _print_error(exc: StorplanError) -> None:
+    """An error, every problem it carries, and its hints."""
+    for line in exc.report():
+        print(line, file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

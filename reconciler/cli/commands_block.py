@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .actions import arg, refuse_unconsented_shrink, subcommand
-from .actions import kind as _kind
 from .common import pick_system
+from .subcommands import arg, refuse_unconsented_shrink, subcommand
+from .subcommands import kind as _kind
 
 __all__ = ["register"]
 
@@ -21,18 +21,12 @@ def _resize(session: Any, args: argparse.Namespace, options: Any) -> Any:
 
 
 def _chap(session: Any, args: argparse.Namespace, options: Any) -> Any:
-    from storplan.credentials import SecretSource, read_secret
+    from storplan.credentials import SecretRef
 
     group = session.get(_kind("access_groups"), args.group)
     if args.clear:
         return session.set_chap(group, args.initiator, None, None, **options)
-    secret = read_secret(
-        SecretSource(
-            env=args.secret_env,
-            file=args.secret_file,
-            prompt="CHAP secret" if args.secret_prompt else None,
-        )
-    )
+    secret = SecretRef(args.secret_env, args.secret_file, args.secret_prompt).read("CHAP secret")
     return session.set_chap(group, args.initiator, args.user, secret, **options)
 
 
@@ -43,7 +37,7 @@ def register(commands: Any) -> None:
     subcommand(
         pool,
         "create",
-        "create a pool from free disks",
+        "create_pool",
         lambda s, a, o: s.create_pool(pick_system(s, a.system), a.name, a.disk, **o),
         arg("name"),
         arg("--disk", action="append", required=True, help="a free disk id (repeat)"),
@@ -52,7 +46,7 @@ def register(commands: Any) -> None:
     subcommand(
         pool,
         "delete",
-        "delete an empty pool",
+        "delete_pool",
         lambda s, a, o: s.delete_pool(s.get(_kind("pools"), a.pool), **o),
         arg("pool"),
         confirm_=lambda a: f"delete pool {a.pool}",
@@ -63,7 +57,7 @@ def register(commands: Any) -> None:
     subcommand(
         vol,
         "create",
-        "create a volume (thin unless --thick)",
+        "create_volume",
         lambda s, a, o: s.create_volume(
             s.get(_kind("pools"), a.pool), a.name, a.size, thin=not a.thick, **o
         ),
@@ -75,7 +69,7 @@ def register(commands: Any) -> None:
     subcommand(
         vol,
         "resize",
-        "grow (or with --allow-shrink shrink) a volume",
+        "resize_volume",
         _resize,
         arg("volume"),
         arg("size"),
@@ -84,7 +78,7 @@ def register(commands: Any) -> None:
     subcommand(
         vol,
         "rename",
-        "rename a volume",
+        "rename_volume",
         lambda s, a, o: s.rename_volume(s.get(_kind("volumes"), a.volume), a.name, **o),
         arg("volume"),
         arg("name"),
@@ -92,7 +86,7 @@ def register(commands: Any) -> None:
     subcommand(
         vol,
         "delete",
-        "delete a volume and its data",
+        "delete_volume",
         lambda s, a, o: s.delete_volume(s.get(_kind("volumes"), a.volume), **o),
         arg("volume"),
         confirm_=lambda a: f"delete volume {a.volume} and all its data",
@@ -105,7 +99,7 @@ def register(commands: Any) -> None:
     subcommand(
         ag,
         "create",
-        "create an access group",
+        "create_access_group",
         lambda s, a, o: s.create_access_group(
             pick_system(s, a.system), a.name, a.initiator or (), **o
         ),
@@ -116,7 +110,7 @@ def register(commands: Any) -> None:
     subcommand(
         ag,
         "delete",
-        "delete an access group",
+        "delete_access_group",
         lambda s, a, o: s.delete_access_group(s.get(_kind("access_groups"), a.group), **o),
         arg("group"),
         confirm_=lambda a: f"delete access group {a.group}",
@@ -124,7 +118,7 @@ def register(commands: Any) -> None:
     subcommand(
         ag,
         "add-initiator",
-        "add an initiator",
+        "add_initiator",
         lambda s, a, o: s.add_initiator(s.get(_kind("access_groups"), a.group), a.initiator, **o),
         arg("group"),
         arg("initiator"),
@@ -132,7 +126,7 @@ def register(commands: Any) -> None:
     subcommand(
         ag,
         "remove-initiator",
-        "remove an initiator (the host loses access)",
+        "remove_initiator",
         lambda s, a, o: s.remove_initiator(
             s.get(_kind("access_groups"), a.group), a.initiator, **o
         ),
@@ -143,7 +137,7 @@ def register(commands: Any) -> None:
     chap = subcommand(
         ag,
         "chap",
-        "set or clear CHAP credentials of an initiator",
+        "set_chap",
         _chap,
         arg("group"),
         arg("initiator"),
@@ -158,7 +152,7 @@ def register(commands: Any) -> None:
     subcommand(
         commands,
         "mask",
-        "map a volume to an access group",
+        "map_volume",
         lambda s, a, o: s.map_volume(
             s.get(_kind("volumes"), a.volume), s.get(_kind("access_groups"), a.group), a.lun, **o
         ),
@@ -169,7 +163,7 @@ def register(commands: Any) -> None:
     subcommand(
         commands,
         "unmask",
-        "unmap a volume from an access group",
+        "unmap_volume",
         lambda s, a, o: s.unmap_volume(
             s.get(_kind("volumes"), a.volume), s.get(_kind("access_groups"), a.group), **o
         ),
@@ -184,7 +178,7 @@ def register(commands: Any) -> None:
     subcommand(
         snap,
         "create",
-        "snapshot a volume",
+        "create_snapshot",
         lambda s, a, o: s.create_snapshot(s.get(_kind("volumes"), a.volume), a.name, **o),
         arg("volume"),
         arg("name"),
@@ -192,7 +186,7 @@ def register(commands: Any) -> None:
     subcommand(
         snap,
         "delete",
-        "delete a snapshot",
+        "delete_snapshot",
         lambda s, a, o: s.delete_snapshot(s.get(_kind("snapshots"), a.snapshot), **o),
         arg("snapshot"),
         confirm_=lambda a: f"delete snapshot {a.snapshot}",
@@ -200,7 +194,7 @@ def register(commands: Any) -> None:
     subcommand(
         snap,
         "restore",
-        "roll a volume back to a snapshot",
+        "restore_snapshot",
         lambda s, a, o: s.restore_snapshot(s.get(_kind("snapshots"), a.snapshot), **o),
         arg("snapshot"),
         confirm_=lambda a: f"restore {a.snapshot}, losing data written since",
@@ -212,7 +206,7 @@ def register(commands: Any) -> None:
     subcommand(
         rep,
         "create",
-        "replicate a volume into a new volume",
+        "create_replica",
         lambda s, a, o: s.create_replica(
             s.get(_kind("volumes"), a.source),
             a.name,
@@ -228,7 +222,7 @@ def register(commands: Any) -> None:
     subcommand(
         rep,
         "delete",
-        "dissolve a replica relationship (the target volume stays)",
+        "delete_replica",
         lambda s, a, o: s.delete_replica(a.replica, **o),
         arg("replica"),
         confirm_=lambda a: f"dissolve replica {a.replica}",

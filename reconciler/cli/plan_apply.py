@@ -93,14 +93,14 @@ def register(commands: Any) -> None:
 
 
 def _connector(read_only: bool) -> Any:
-    from storplan.manifest.loader import _connect
+    from storplan.manifest.loader import connect_array
     from storplan.plan import ReadOnlyProvider
     from storplan.session import Session
 
     def connect(array: Any) -> Any:
-        session = _connect(array)
+        session = connect_array(array)
         if read_only:
-            return Session(ReadOnlyProvider(session.provider), session.uri)
+            return Session(ReadOnlyProvider(session.provider).as_provider(), session.uri)
         return session
 
     return connect
@@ -251,7 +251,7 @@ def run_apply(args: argparse.Namespace) -> int:
 
 
 def _apply_saved(args: argparse.Namespace, store: Any, apply_saved: Any) -> Any:
-    from storplan.credentials import SecretSource, read_secret
+    from storplan.credentials import SecretRef
     from storplan.plan import Plan
     from storplan.session import connect
 
@@ -261,16 +261,8 @@ def _apply_saved(args: argparse.Namespace, store: Any, apply_saved: Any) -> Any:
         _print_plan(plan)
 
     def connect_record(uri: str, credentials: dict[str, Any] | None) -> Any:
-        password = None
-        if credentials:
-            password = read_secret(
-                SecretSource(
-                    env=credentials.get("env"),
-                    file=credentials.get("file"),
-                    prompt="Password" if credentials.get("prompt") else None,
-                )
-            )
-        return connect(uri, password=password)
+        reference = SecretRef.from_dict(credentials) if credentials else None
+        return connect(uri, credentials=reference)
 
     if not _confirm(args, plan):
         return None

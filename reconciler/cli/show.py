@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from .common import add_output_options, open_session
-from .render import emit, emit_one
+from .output import emit, emit_one
 
 __all__ = ["KINDS", "register"]
 

@@ -3,8 +3,8 @@
 A provider author (built-in or third-party) checks a provider against the contract in
 :mod:`storplan.providers` with::
 
-    pytest --pyargs storplan.conformance --storplan-uri 'myarray+https://admin@array1:5989' \\
-        --storplan-password-env ARRAY1_PASSWORD
+    pytest -p storplan.conformance --pyargs storplan.conformance \\
+        --storplan-uri 'myarray+https://admin@array1:5989' --storplan-password-env ARRAY1_PASSWORD
 
 Without ``--storplan-uri`` every test gets a fresh simulator file (``sim:///<tmp>/array.db``),
 so the kit tests itself.
@@ -22,9 +22,34 @@ What the kit does:
   behind errors at teardown.  Objects without the prefix are never touched, so the kit can run
   against a shared test array, though a dedicated one is wiser.
 
-The pytest plug-in (:mod:`storplan.conformance.plugin`) is registered as the ``pytest11`` entry
-point ``storplan-conformance``; when the kit is not used it only adds its two options and its
-fixtures.  The suite is two modules of this package: ``test_conformance.py`` (the provider
-itself, observe, pools, volumes, snapshots, replicas, jobs) and ``test_conformance_files.py``
-(hosts and masking, file systems and NFS exports, and the core's capability gate).
+The pytest plug-in (:mod:`storplan.conformance.plugin`) is loaded on request with
+``-p storplan.conformance`` (this package re-exports its hooks and fixtures); it is not an
+automatic plug-in, so other projects' test runs never see its fixtures.  The suite:
+``test_conformance.py`` (the provider itself, identity, observe, pools, volumes, snapshots,
+replicas, jobs), ``test_conformance_masking.py`` (hosts, initiators, CHAP, masking),
+``test_conformance_nas.py`` (file systems and NFS exports) and ``test_conformance_gate.py``
+(the core's capability gate for every catalogue operation).
 """
+
+# The hooks and fixtures, so that ``pytest -p storplan.conformance`` finds them here.
+from .plugin import (  # noqa: F401
+    _conformance_counter,
+    array,
+    caps,
+    conformance_prefix,
+    conformance_uri,
+    fs_pool,
+    limits,
+    names,
+    new_filesystem,
+    new_group,
+    new_initiator,
+    new_volume,
+    pool,
+    pool_for,
+    pytest_addoption,
+    reconnect,
+    requires,
+    system,
+    unit,
+)

@@ -1,8 +1,9 @@
-"""pytest plug-in of the provider conformance kit (entry point ``storplan-conformance``).
+"""pytest plug-in of the provider conformance kit, loaded on request: ``pytest -p
+storplan.conformance`` (the package re-exports this module's hooks and fixtures).
 
-pytest loads this module in every run where storplan is installed, so importing it must cost
-nothing and change nothing: it only adds two options and some fixtures, and imports storplan
-inside the fixtures.
+It is not registered as an automatic ``pytest11`` plug-in: its fixtures have generic names
+(``array``, ``pool``, ``system``) that must not appear in other projects' test runs.  Importing
+it costs little and changes nothing: storplan itself is imported inside the fixtures.
 
 Options:
     ``--storplan-uri URI``: the provider to test (default: a fresh ``sim:///<tmp>/array.db``
@@ -26,6 +27,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from storplan.providers.kit.wrapper import ProviderWrapper
 
 if TYPE_CHECKING:
     from storplan.model import (
@@ -97,12 +99,13 @@ def spec_view(state: State) -> dict[str, dict[str, Any]]:
     return {f"{kind.value}:{obj.id}": spec_of(obj) for kind in Kind for obj in state.of(kind)}
 
 
-class HidingProvider:
+class HidingProvider(ProviderWrapper):
     """A provider wrapper declaring every capability but ``hidden``; it records (and forwards)
     each operation it is asked to run, so a test can show the core never called it."""
 
     def __init__(self, inner: Any, hidden: Capability) -> None:
-        self.inner, self.hidden, self.name = inner, hidden, inner.name
+        super().__init__(inner)
+        self.hidden = hidden
         self.calls: list[str] = []
 
     def capabilities(self) -> Capabilities:
@@ -111,19 +114,12 @@ class HidingProvider:
 
         return Capabilities(self.inner.name, frozenset(Capability) - {self.hidden})
 
+    def operate(self, operation: str, args: tuple[Any, ...]) -> Any:
+        self.calls.append(operation)
+        return super().operate(operation, args)
+
     def close(self) -> None:
         """Nothing: the ``array`` fixture closes the real provider."""
-
-    def __getattr__(self, attribute: str) -> Any:
-        target = getattr(self.inner, attribute)
-        if attribute in {"limits", "version", "observe", "job", "jobs"} or not callable(target):
-            return target
-
-        def record(*args: Any, **kwargs: Any) -> Any:
-            self.calls.append(attribute)
-            return target(*args, **kwargs)
-
-        return record
 
 
 def _leftovers(state: State, prefix: str) -> list[tuple[str, Any]]:
@@ -253,6 +249,24 @@ def array(
 
 
 @pytest.fixture
+def reconnect(request: pytest.FixtureRequest, conformance_uri: str) -> Callable[[], Session]:
+    """``reconnect()``: a second, independent session to the array under test (tests that
+    inject their provider override this fixture along with ``array``)."""
+    import storplan
+
+    def open_again() -> Session:
+        password = None
+        variable: str | None = request.config.getoption("storplan_password_env")
+        if variable:
+            from storplan.credentials import SecretSource, read_secret
+
+            password = read_secret(SecretSource(env=variable))
+        return storplan.connect(conformance_uri, password=password)
+
+    return open_again
+
+
+@pytest.fixture
 def caps(array: Session) -> Capabilities:
     """The capabilities the provider declared."""
     return array.capabilities
@@ -365,9 +379,9 @@ def new_volume(
 
 
 def _initiator_capability(kind: InitiatorKind) -> Capability:
-    from storplan.model import Capability
+    from storplan.catalogue import INITIATOR_CAPABILITY
 
-    return Capability(f"initiator.{kind.value}")
+    return INITIATOR_CAPABILITY[kind]
 
 
 @pytest.fixture

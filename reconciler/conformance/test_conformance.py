@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import storplan.model
+from storplan.catalogue import REPLICA_CAPABILITY
 from storplan.conformance.plugin import default_thin, find, spec_view
 from storplan.errors import AlreadyExists, Busy, CapacityExceeded, NotFound
 from storplan.identifiers import canonical_wwn
@@ -55,7 +56,9 @@ IMPLIES = {  # declaring the key is meaningless without the value
     C.FS_SHRINK: C.FILESYSTEMS, C.FS_SNAPSHOTS: C.FILESYSTEMS,
     C.FS_SNAPSHOT_RESTORE: C.FS_SNAPSHOTS, C.NFS_EXPORTS: C.FILESYSTEMS,
     C.NFS_ROOT_SQUASH: C.NFS_EXPORTS, C.NFS_ANON_IDS: C.NFS_EXPORTS,
-    C.NFS_SECURITY: C.NFS_EXPORTS, C.POOL_CREATE: C.DISKS,
+    C.NFS_SECURITY: C.NFS_EXPORTS, C.POOL_CREATE: C.DISKS, C.CHAP_MUTUAL: C.CHAP,
+    C.NFS_ALL_SQUASH: C.NFS_EXPORTS, C.NFS_CLIENT_RULES: C.NFS_EXPORTS,
+    C.NFS_ASYNC: C.NFS_EXPORTS, C.NFS_VERSIONS: C.NFS_EXPORTS,
 }  # fmt: skip
 
 
@@ -69,7 +72,7 @@ def populated(request: pytest.FixtureRequest, array: Session, names: Factory) ->
             array.map_volume(volume, request.getfixturevalue("new_group")())
         if C.SNAPSHOTS in caps:
             array.create_snapshot(volume, names("snap"))
-        kinds = [kind for kind in ReplicaKind if C(f"replica.{kind.value}") in caps]
+        kinds = [kind for kind in ReplicaKind if REPLICA_CAPABILITY[kind.value] in caps]
         if kinds:
             array.create_replica(volume, names("rep"), kinds[0])
     if C.FILESYSTEMS in caps:
@@ -110,6 +113,22 @@ def test_provider_implements_the_protocol_and_has_a_version(array: Session) -> N
     version = array.version()
     assert version.provider == array.provider.name
     assert isinstance(version.provider_version, str) and version.provider_version
+
+
+def test_identity_names_the_installation_not_the_uri(
+    array: Session, reconnect: Factory, populated: Any
+) -> None:
+    """``identity()`` is what ownership and locks key on: non-empty text, the same on a second
+    connection and after changes, free of the URI's options and user."""
+    identity = array.provider.identity()
+    assert isinstance(identity, str) and identity.strip() == identity and identity
+    assert array.provider.identity() == identity  # after the changes ``populated`` made
+    with reconnect() as again:
+        assert again.provider.identity() == identity
+    for option, value in array.uri.query.items():
+        assert f"{option}={value}" not in identity
+    if array.uri.user:
+        assert f"{array.uri.user}@" not in identity
 
 
 def test_capabilities_are_consistent(array: Session, caps: Capabilities) -> None:
@@ -326,7 +345,7 @@ def test_restore_snapshot(
 def test_replica(
     array: Session, new_volume: Factory, names: Factory, requires: Factory, kind: ReplicaKind
 ) -> None:
-    requires(C(f"replica.{kind.value}"))
+    requires(REPLICA_CAPABILITY[kind.value])
     source, name = new_volume(), names("rep")
     replica = find(array, Kind.REPLICAS, array.create_replica(source, name, kind).result.id)
     assert (replica.source_volume_id, replica.kind) == (source.id, kind)

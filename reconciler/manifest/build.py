@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import InvalidArgument
-from ..identifiers import InitiatorKind, canonical_initiator
-from ..model.enums import Access, ReplicaKind
+from ..identifiers import InitiatorKind, canonical_initiator, check_client
+from ..model.enums import ReplicaKind
+from ..model.nas import EXPORT_OPTION_FIELDS, ExportOptions, Squash
 from ..size import Size
 from ..uri import parse_uri
 from .diagnostics import Diagnostics
@@ -23,6 +24,7 @@ from .spec import (
     HostSpec,
     InitiatorSpec,
     MappingSpec,
+    MutualChapSpec,
     PoolSpec,
     ReplicaSpec,
     SecretRef,
@@ -75,10 +77,17 @@ class _Builder:
             self.error("value.initiator", exc.message, where, exc.hint)
             return None
         chap = data.get("chap")
+        mutual = chap.get("mutual") if chap else None
         return InitiatorSpec(
             canonical,
             InitiatorKind(kind),
-            ChapSpec(chap["user"], self.secret(chap["secret"])) if chap else None,
+            ChapSpec(
+                chap["user"],
+                self.secret(chap["secret"]),
+                MutualChapSpec(mutual["user"], self.secret(mutual["secret"])) if mutual else None,
+            )
+            if chap
+            else None,
             source=self.source(where),
         )
 
@@ -117,16 +126,59 @@ class _Builder:
         )
 
     def export(self, data: dict[str, Any], path: Path) -> ExportSpec:
-        return ExportSpec(
-            path=data["path"],
-            clients=tuple(data.get("clients", ("*",))),
-            access=Access(data.get("access", "rw")),
-            root_squash=data.get("root_squash", True),
+        """An export spec; string clients and client rules without ``access``/``squash`` take
+        the export's defaults (``access``, and ``squash`` or the older ``root_squash``)."""
+        access = data.get("access", "rw")
+        if "squash" in data and "root_squash" in data:
+            self.error(
+                "export.squash",
+                "root_squash and squash say the same thing twice",
+                (*path, "root_squash"),
+                "keep squash (root, all or none) and remove root_squash",
+            )
+        if "squash" in data:
+            squash = data["squash"]
+        else:
+            squash = Squash.ROOT if data.get("root_squash", True) else Squash.NONE
+        seen: set[str] = set()
+        for i, client in enumerate(data.get("clients", ["*"])):
+            match = client if isinstance(client, str) else client["match"]
+            try:
+                check_client(match)
+            except InvalidArgument as exc:
+                where = (
+                    (*path, "clients", i)
+                    if isinstance(client, str)
+                    else (*path, "clients", i, "match")
+                )
+                self.error("export.client", exc.message, where, exc.hint)
+            if match in seen:
+                self.error(
+                    "export.duplicate_client",
+                    f"client {match!r} of export {data['path']!r} is listed twice",
+                    (*path, "clients", i),
+                    "clients are keyed by match: keep one rule per client",
+                )
+            seen.add(match)
+        rules = [
+            {"match": c, "access": access, "squash": squash}
+            if isinstance(c, str)
+            else {"access": access, "squash": squash, **c}
+            for c in data.get("clients", ["*"])
+        ]
+        options = ExportOptions.canonical(
+            clients=rules,
             anon_uid=data.get("anon_uid"),
             anon_gid=data.get("anon_gid"),
-            security=tuple(data.get("security", ("sys",))),
+            security=data.get("security", ("sys",)),
+            sync=data.get("sync", True),
+            nfs_versions=[str(v) for v in data.get("nfs_versions", ())],
+        )
+        return ExportSpec(
+            path=data["path"],
             protect=data.get("protect", False),
             source=self.source(path),
+            **{name: getattr(options, name) for name in EXPORT_OPTION_FIELDS},
         )
 
     def filesystem(self, data: dict[str, Any], path: Path) -> FileSystemSpec:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from ..errors import StorplanError
+from ..errors import ManifestError
 
 __all__ = ["Diagnostic", "Diagnostics", "ManifestError", "Mark"]
 
@@ -56,19 +56,6 @@ class Diagnostic:
     def __str__(self) -> str:
         text = f"{self.mark}: {self.severity}: {self.message} [{self.code}]"
         return f"{text}\n  hint: {self.hint}" if self.hint else text
-
-
-class ManifestError(StorplanError, ValueError):
-    """One or more manifests are invalid; ``diagnostics`` lists every problem found."""
-
-    code = "manifest_invalid"
-
-    def __init__(self, diagnostics: list[Diagnostic]) -> None:
-        self.diagnostics = sorted(diagnostics, key=Diagnostic.sort_key)
-        errors = [d for d in self.diagnostics if d.severity == "error"]
-        first = errors[0] if errors else self.diagnostics[0]
-        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        super().__init__(f"{first.mark}: {first.message}{more}", hint=first.hint)
 
 
 @dataclass

@@ -12,9 +12,10 @@ from typing import Any
 
 import yaml
 
+from ..model.nas import ExportClient
 from .loader import API_VERSION, KIND
 from .scalars import resolve_plain
-from .spec import InitiatorSpec, Manifest, SecretRef
+from .spec import ExportSpec, InitiatorSpec, Manifest, SecretRef
 
 __all__ = ["dump_manifest", "manifest_to_data"]
 
@@ -39,24 +40,24 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _represent_str)
 
 
-def _secret(ref: SecretRef) -> dict[str, Any]:
-    if ref.env:
-        return {"env": ref.env}
-    if ref.file:
-        return {"file": ref.file}
-    return {"prompt": True}
-
-
 def _plain(spec: Any) -> Any:
     if isinstance(spec, SecretRef):
-        return _secret(spec)
+        return spec.to_dict()
     if isinstance(spec, InitiatorSpec):
         if spec.chap is None:
             return spec.id
-        return {
-            "id": spec.id,
-            "chap": {"user": spec.chap.user, "secret": _secret(spec.chap.secret)},
-        }
+        chap: dict[str, Any] = {"user": spec.chap.user, "secret": spec.chap.secret.to_dict()}
+        if spec.chap.mutual is not None:
+            mutual = spec.chap.mutual
+            chap["mutual"] = {"user": mutual.user, "secret": mutual.secret.to_dict()}
+        return {"id": spec.id, "chap": chap}
+    if isinstance(spec, ExportClient):  # a plain match when it has the defaults
+        if spec == ExportClient(spec.match):
+            return spec.match
+        return {k: v for k, v in spec.to_dict().items() if k == "match" or v != _DEFAULT[k]}
+    if isinstance(spec, ExportSpec):
+        data = _fields(spec)
+        return {"path": data.pop("path"), **data}
     if isinstance(spec, Enum):
         return spec.value
     if isinstance(spec, tuple):
@@ -65,6 +66,14 @@ def _plain(spec: Any) -> Any:
         return str(spec)  # Size: its lossless text form
     if not dataclasses.is_dataclass(spec):
         return spec
+    return _fields(spec)
+
+
+_DEFAULT = ExportClient("*").to_dict()
+
+
+def _fields(spec: Any) -> dict[str, Any]:
+    """Every field of a spec dataclass that is not at its default, in declaration order."""
     data: dict[str, Any] = {}
     for field in dataclasses.fields(spec):
         if field.name == "source":

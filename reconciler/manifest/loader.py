@@ -27,7 +27,15 @@ from .yamlsource import Document, read_documents
 if TYPE_CHECKING:
     from ..session import Session
 
-__all__ = ["API_VERSION", "KIND", "Validation", "load_manifest", "manifest_files", "validate"]
+__all__ = [
+    "API_VERSION",
+    "KIND",
+    "Validation",
+    "connect_array",
+    "load_manifest",
+    "manifest_files",
+    "validate",
+]
 
 API_VERSION = "storplan.io/v1"
 KIND = "StorageState"
@@ -155,17 +163,11 @@ def _merge(arrays: list[tuple[int, ArraySpec]], diagnostics: Diagnostics) -> lis
     return [array for _, array in merged.values()]
 
 
-def _connect(array: ArraySpec) -> Session:
-    from ..credentials import SecretSource, read_secret
+def connect_array(array: ArraySpec) -> Session:
+    """A session to the array an entry names, with the password its credentials reference."""
     from ..session import connect
 
-    password = None
-    if array.credentials is not None:
-        ref = array.credentials
-        password = read_secret(
-            SecretSource(env=ref.env, file=ref.file, prompt="Password" if ref.prompt else None)
-        )
-    return connect(array.provider, password=password)
+    return connect(array.provider, credentials=array.credentials)
 
 
 def _provider_facts(
@@ -190,7 +192,7 @@ def validate(
     paths: Sequence[str | os.PathLike[str]],
     *,
     offline: bool = False,
-    connector: Connector = _connect,
+    connector: Connector = connect_array,
 ) -> Validation:
     """Load and check manifests; never raises for bad input, it reports it."""
     diagnostics = Diagnostics()
@@ -241,7 +243,7 @@ def load_manifest(
     paths: Sequence[str | os.PathLike[str]],
     *,
     offline: bool = False,
-    connector: Connector = _connect,
+    connector: Connector = connect_array,
 ) -> Manifest:
     """Load and check manifests.
 

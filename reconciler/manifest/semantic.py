@@ -9,15 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
-from ..errors import InvalidArgument
-from ..identifiers import InitiatorKind
 from ..model.capabilities import Capabilities, Limits
-from ..model.enums import Capability, ReplicaKind
+from ..model.enums import Capability
 from ..size import Size
 from .diagnostics import Diagnostics, Mark
-from .spec import ArraySpec, ExportSpec, FileSystemSpec, Manifest, VolumeSpec, where
+from .requests import create_requests
+from .spec import ArraySpec, FileSystemSpec, Manifest, VolumeSpec, where
 
 __all__ = ["ProviderFacts", "check_manifest", "check_providers", "required_capabilities"]
 
@@ -101,8 +99,17 @@ def _check_names(array: ArraySpec, diagnostics: Diagnostics) -> None:
             diagnostics,
         )
     current = {n for n, _ in volume_names}
+    claimed: dict[str, str] = {}
     for volume in array.volumes:
         for old in volume.previous_names:
+            holder = claimed.setdefault(old, volume.name)
+            if holder != volume.name:
+                diagnostics.add(
+                    "name.previous_claimed",
+                    f"previous name {old!r} is claimed by volumes {holder!r} and {volume.name!r}",
+                    where(volume, "previous_names"),
+                    "a volume can be renamed into one volume only: keep it in one list",
+                )
             if old in current:
                 diagnostics.add(
                     "name.previous",
@@ -152,69 +159,22 @@ def _check_masking(array: ArraySpec, diagnostics: Diagnostics) -> None:
                 )
 
 
-def _check_exports(fs: FileSystemSpec, diagnostics: Diagnostics) -> None:
-    for export in fs.exports:
-        _unique(
-            ((c, where(export, "clients")) for c in export.clients),
-            f"client of export {export.path!r}",
-            diagnostics,
-            "export.duplicate_client",
-        )
-
-
 def required_capabilities(array: ArraySpec) -> list[tuple[Capability, Mark]]:
-    """Every capability the array entry needs, with the position that needs it."""
-    kinds = {
-        InitiatorKind.ISCSI: Capability.INITIATOR_ISCSI,
-        InitiatorKind.FC: Capability.INITIATOR_FC,
-        InitiatorKind.NVME: Capability.INITIATOR_NVME,
-    }
-    replicas = {
-        ReplicaKind.CLONE: Capability.CLONES,
-        ReplicaKind.COPY: Capability.COPIES,
-        ReplicaKind.MIRROR_SYNC: Capability.MIRROR_SYNC,
-        ReplicaKind.MIRROR_ASYNC: Capability.MIRROR_ASYNC,
-    }
+    """Every capability the array entry needs, with the position that needs it: what the
+    catalogue says the creates of its objects need (the same functions plan and the Session
+    use)."""
+    from ..catalogue import operation
+
     needs: list[tuple[Capability, Mark]] = []
-    needs += [(Capability.POOL_CREATE, where(p, "disks")) for p in array.pools if p.disks]
-    for host in array.hosts:
-        needs.append((Capability.ACCESS_GROUPS, where(host)))
-        for i in host.initiators:
-            needs.append((kinds[i.kind], where(i)))
-            if i.chap is not None:
-                needs.append((Capability.CHAP, where(i)))
-    for v in array.volumes:
-        needs.append(
-            (Capability.VOLUME_THIN if v.thin else Capability.VOLUME_THICK, where(v, "thin"))
-        )
-        needs += [(Capability.MASKING, where(m)) for m in v.mappings]
-        needs += [
-            (Capability.MASKING_LUN_CHOICE, where(m, "lun"))
-            for m in v.mappings
-            if m.lun is not None
-        ]
-        needs += [(Capability.SNAPSHOTS, where(s)) for s in v.snapshots]
-        needs += [(replicas[r.kind], where(r)) for r in v.replicas]
-    for fs in array.filesystems:
-        needs.append((Capability.FILESYSTEMS, where(fs)))
-        needs += [(Capability.FS_SNAPSHOTS, where(s)) for s in fs.snapshots]
-        for e in fs.exports:
-            needs += _export_needs(e)
-    return needs
-
-
-def _export_needs(export: ExportSpec) -> list[tuple[Capability, Mark]]:
-    needs = [(Capability.NFS_EXPORTS, where(export))]
-    if not export.root_squash:
-        needs.append((Capability.NFS_ROOT_SQUASH, where(export, "root_squash")))
-    if export.anon_uid is not None or export.anon_gid is not None:
-        needs.append((Capability.NFS_ANON_IDS, where(export, "anon_uid")))
-    if set(export.security) != {"sys"}:
-        needs.append((Capability.NFS_SECURITY, where(export, "security")))
+    for request in create_requests(array):
+        op = operation(request.operation)
+        needs += [(c, request.origin.mark()) for c in op.capabilities(request.params)]
     return needs
 
 
 def _check_provider(array: ArraySpec, facts: ProviderFacts, diagnostics: Diagnostics) -> None:
+    from ..catalogue import operation
+
     reported: set[Capability] = set()
     for capability, mark in required_capabilities(array):
         if capability not in facts.capabilities and capability not in reported:
@@ -226,36 +186,14 @@ def _check_provider(array: ArraySpec, facts: ProviderFacts, diagnostics: Diagnos
                 mark,
                 "remove the setting or manage this array with another provider",
             )
-    limits = facts.limits
-    named: list[tuple[str, Any]] = [("pool", p) for p in array.pools]
-    named += [("host", h) for h in array.hosts]
-    named += [("volume", v) for v in array.volumes]
-    named += [("volume", r) for v in array.volumes for r in v.replicas]
-    named += [("file system", f) for f in array.filesystems]
-    owners: list[VolumeSpec | FileSystemSpec] = [*array.volumes, *array.filesystems]
-    named += [("snapshot", s) for o in owners for s in o.snapshots]
-    for kind, spec in named:
-        try:
-            limits.check_name(kind, spec.name)
-        except InvalidArgument as exc:
-            diagnostics.add("name.invalid", exc.message, where(spec, "name"), exc.hint)
-    for host in array.hosts:
-        try:
-            limits.check_initiator_count(host.name, len(host.initiators))
-        except InvalidArgument as exc:
-            mark = where(host, "initiators") if host.initiators else where(host)
-            diagnostics.add("host.initiator_count", exc.message, mark, exc.hint)
+    for request in create_requests(array):
+        for finding in operation(request.operation).check_limits(request.params, facts.limits):
+            diagnostics.add(
+                finding.code, finding.message, request.origin.mark(finding.param), finding.hint
+            )
     sized: list[VolumeSpec | FileSystemSpec] = [*array.volumes, *array.filesystems]
     for spec in sized:
-        _check_size(spec, limits, diagnostics)
-    for volume in array.volumes:
-        for mapping in volume.mappings:
-            if mapping.lun is not None and mapping.lun > limits.max_lun:
-                diagnostics.add(
-                    "mapping.lun_range",
-                    f"LUN {mapping.lun} is above this provider's maximum {limits.max_lun}",
-                    where(mapping, "lun"),
-                )
+        _check_size(spec, facts.limits, diagnostics)
 
 
 def _check_size(
@@ -263,12 +201,10 @@ def _check_size(
 ) -> None:
     if spec.size == 0:
         return  # already reported while building
-    if isinstance(spec, VolumeSpec):
-        try:
-            limits.check_volume_size(spec.size)
-        except InvalidArgument as exc:
-            diagnostics.add("value.size_range", exc.message, where(spec, "size"), exc.hint)
-            return
+    if isinstance(spec, VolumeSpec) and not (
+        limits.min_volume_size <= spec.size <= limits.max_volume_size
+    ):
+        return  # reported by the catalogue's limit check
     aligned = limits.align(spec.size)
     if aligned != spec.size:
         diagnostics.add(
@@ -294,8 +230,6 @@ def check_manifest(manifest: Manifest, diagnostics: Diagnostics) -> None:
         _check_names(array, diagnostics)
         _check_references(array, diagnostics)
         _check_masking(array, diagnostics)
-        for fs in array.filesystems:
-            _check_exports(fs, diagnostics)
 
 
 def check_providers(

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..credentials import SecretRef
 from ..identifiers import InitiatorKind
-from ..model.enums import Access, ReplicaKind
+from ..model.enums import ReplicaKind
+from ..model.nas import ExportOptions
 from ..size import Size
 from .diagnostics import Mark
 from .yamlsource import Document, Path
@@ -26,6 +28,8 @@ __all__ = [
     "InitiatorSpec",
     "Manifest",
     "MappingSpec",
+    "MutualChapSpec",
+    "Origin",
     "PoolSpec",
     "ReplicaSpec",
     "SecretRef",
@@ -78,18 +82,34 @@ def where(spec: object, name: str = "") -> Mark:
 
 
 @dataclass(frozen=True, slots=True)
-class SecretRef:
-    """Where a secret comes from (exactly one is set)."""
+class Origin:
+    """Where a request or plan action comes from: the spec, and which of its fields each
+    parameter was written as (``{"volume": "name"}``); only for messages."""
 
-    env: str | None = None
-    file: str | None = None
-    prompt: bool = False
+    spec: object
+    fields: tuple[tuple[str, str], ...] = ()
+
+    def mark(self, param: str = "") -> Mark:
+        """The manifest position of ``param`` (or of the spec, when it was not written)."""
+        name = dict(self.fields).get(param, param)
+        if name and written(self.spec, name):
+            return where(self.spec, name)
+        return where(self.spec)
+
+
+@dataclass(frozen=True, slots=True)
+class MutualChapSpec:
+    """The user and secret the target answers with (mutual CHAP)."""
+
+    user: str
+    secret: SecretRef
 
 
 @dataclass(frozen=True, slots=True)
 class ChapSpec:
     user: str
     secret: SecretRef
+    mutual: MutualChapSpec | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,14 +175,12 @@ class VolumeSpec:
 
 
 @dataclass(frozen=True, slots=True)
-class ExportSpec:
+class ExportSpec(ExportOptions):
+    """An export: its path and the :class:`~storplan.model.ExportOptions` it wants (the
+    manifest's export-level ``access``/``squash`` defaults are already applied to every client
+    rule)."""
+
     path: str
-    clients: tuple[str, ...] = ("*",)
-    access: Access = Access.RW
-    root_squash: bool = True
-    anon_uid: int | None = None
-    anon_gid: int | None = None
-    security: tuple[str, ...] = ("sys",)
     protect: bool = False
     source: Source | None = _source()
 

@@ -36,6 +36,9 @@ if TYPE_CHECKING:
         AccessGroup as AccessGroup,
     )
     from .block import (
+        ChapCredentials as ChapCredentials,
+    )
+    from .block import (
         Initiator as Initiator,
     )
     from .block import (
@@ -95,20 +98,32 @@ if TYPE_CHECKING:
     from .enums import (
         ReplicaState as ReplicaState,
     )
-    from .file import (
-        FileSystem as FileSystem,
-    )
-    from .file import (
-        FsSnapshot as FsSnapshot,
-    )
-    from .file import (
-        NfsExport as NfsExport,
-    )
     from .job import (
         ErrorInfo as ErrorInfo,
     )
     from .job import (
         Job as Job,
+    )
+    from .nas import (
+        EXPORT_OPTION_FIELDS as EXPORT_OPTION_FIELDS,
+    )
+    from .nas import (
+        ExportClient as ExportClient,
+    )
+    from .nas import (
+        ExportOptions as ExportOptions,
+    )
+    from .nas import (
+        FileSystem as FileSystem,
+    )
+    from .nas import (
+        FsSnapshot as FsSnapshot,
+    )
+    from .nas import (
+        NfsExport as NfsExport,
+    )
+    from .nas import (
+        Squash as Squash,
     )
     from .state import (
         State as State,
@@ -129,6 +144,7 @@ _NAMES_BY_MODULE = {
     "storplan.model.base": ("Condition", "spec_fields", "spec_of", "status_field", "to_dict"),
     "storplan.model.block": (
         "AccessGroup",
+        "ChapCredentials",
         "Initiator",
         "Mapping",
         "Pool",
@@ -151,7 +167,15 @@ _NAMES_BY_MODULE = {
         "ReplicaKind",
         "ReplicaState",
     ),
-    "storplan.model.file": ("FileSystem", "FsSnapshot", "NfsExport"),
+    "storplan.model.nas": (
+        "EXPORT_OPTION_FIELDS",
+        "ExportClient",
+        "ExportOptions",
+        "FileSystem",
+        "FsSnapshot",
+        "NfsExport",
+        "Squash",
+    ),
     "storplan.model.job": ("ErrorInfo", "Job"),
     "storplan.model.state": ("State",),
     "storplan.model.system": ("Disk", "System", "TargetPort"),

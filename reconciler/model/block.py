@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..identifiers import InitiatorKind, canonical_initiator
 from ..size import Size
 from .base import Condition, status_field
 from .enums import ElementType, Health, Provisioning, ReplicaKind, ReplicaState
 
-__all__ = ["AccessGroup", "Initiator", "Mapping", "Pool", "Replica", "Snapshot", "Volume"]
+if TYPE_CHECKING:
+    from ..credentials import Secret
+
+__all__ = [
+    "AccessGroup",
+    "ChapCredentials",
+    "Initiator",
+    "Mapping",
+    "Pool",
+    "Replica",
+    "Snapshot",
+    "Volume",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +72,8 @@ class Volume:
 class Initiator:
     """A host-side port identity: an iSCSI IQN, an FC WWPN or an NVMe NQN (canonical form).
 
-    ``chap_user`` is the CHAP user name configured for this initiator, if any; CHAP secrets are
+    ``chap_user`` is the CHAP user name configured for this initiator, if any, and
+    ``mutual_chap_user`` the name the target answers with under mutual CHAP; CHAP secrets are
     never part of the model.  Build from text with :meth:`parse`, which validates and
     canonicalizes.
     """
@@ -67,6 +81,7 @@ class Initiator:
     id: str
     kind: InitiatorKind
     chap_user: str | None = None
+    mutual_chap_user: str | None = None
 
     @classmethod
     def parse(
@@ -75,6 +90,17 @@ class Initiator:
         """Validate and canonicalize ``text`` (kind inferred from its form when not given)."""
         resolved, canonical = canonical_initiator(text, kind)
         return cls(canonical, resolved, chap_user)
+
+
+@dataclass(frozen=True, slots=True)
+class ChapCredentials:
+    """What ``set_chap`` configures for one initiator: the user and secret the initiator logs
+    in with and, for mutual CHAP, the user and secret the target answers with."""
+
+    user: str
+    secret: Secret
+    mutual_user: str | None = None
+    mutual_secret: Secret | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -84,8 +84,10 @@ class Limits:
 
     def check_lun(self, lun: int) -> None:
         """Raise :class:`InvalidArgument` if ``lun`` is not a usable LUN number."""
-        if isinstance(lun, bool) or not isinstance(lun, int) or not 0 <= lun <= self.max_lun:
-            raise InvalidArgument(f"LUN {lun!r} is outside 0..{self.max_lun}")
+        if isinstance(lun, bool) or not isinstance(lun, int) or lun < 0:
+            raise InvalidArgument(f"LUN {lun!r} is not a whole number 0..{self.max_lun}")
+        if lun > self.max_lun:
+            raise InvalidArgument(f"LUN {lun} is above this provider's maximum {self.max_lun}")
 
     def check_initiator_count(self, host: str, count: int) -> None:
         """Raise :class:`InvalidArgument` unless a host may hold ``count`` initiators."""

@@ -131,6 +131,7 @@ class Capability(StrEnum):
     MASKING = "masking"  # map/unmap volumes to access groups
     MASKING_LUN_CHOICE = "masking.lun_choice"  # the caller may choose the LUN number
     CHAP = "chap"  # per-initiator CHAP credentials
+    CHAP_MUTUAL = "chap.mutual"  # the target also authenticates itself to the initiator
     SNAPSHOTS = "snapshots"
     SNAPSHOT_RESTORE = "snapshot.restore"
     CLONES = "replica.clone"
@@ -143,9 +144,13 @@ class Capability(StrEnum):
     FS_SNAPSHOTS = "filesystem.snapshots"
     FS_SNAPSHOT_RESTORE = "filesystem.snapshot.restore"
     NFS_EXPORTS = "nfs.exports"
-    NFS_ROOT_SQUASH = "nfs.root_squash"
+    NFS_ROOT_SQUASH = "nfs.root_squash"  # a client rule without root squashing
+    NFS_ALL_SQUASH = "nfs.all_squash"  # a client rule squashing every user
+    NFS_CLIENT_RULES = "nfs.client_rules"  # clients of one export differ in access or squash
     NFS_ANON_IDS = "nfs.anon_ids"
     NFS_SECURITY = "nfs.security"  # kerberos flavours beyond sys
+    NFS_ASYNC = "nfs.async"  # asynchronous writes (sync: false)
+    NFS_VERSIONS = "nfs.versions"  # choose the NFS protocol versions of an export
     TARGET_PORTS = "target_ports"
     DISKS = "disks"
     ASYNC_JOBS = "jobs.async"  # operations may return running jobs

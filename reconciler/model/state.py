@@ -10,7 +10,7 @@ from .enums import Kind
 
 if TYPE_CHECKING:
     from .block import AccessGroup, Mapping, Pool, Replica, Snapshot, Volume
-    from .file import FileSystem, FsSnapshot, NfsExport
+    from .nas import FileSystem, FsSnapshot, NfsExport
     from .system import Disk, System, TargetPort
 
 __all__ = ["State"]

@@ -1,26 +1,15 @@
-"""Typed plan actions: what will change, how risky it is, and what it must wait for."""
+"""Typed plan actions: one catalogue operation with its parameters, risk, edges and changes."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
-__all__ = ["SYMBOLS", "Action", "Change", "Risk"]
+from ..catalogue import Operation, Risk, Verb, operation
+from ..keys import Key
+from ..manifest.spec import Origin
 
-
-class Risk(StrEnum):
-    """How much an action can hurt.
-
-    ``safe`` changes nothing hosts depend on; ``disruptive`` takes access away (unmapping,
-    removing an initiator, narrowing an export) but loses no data; ``destructive`` loses data
-    (deleting, shrinking, restoring over data).
-    """
-
-    SAFE = "safe"
-    DISRUPTIVE = "disruptive"
-    DESTRUCTIVE = "destructive"
-
+__all__ = ["SYMBOLS", "Action", "Change", "Origin", "Risk"]
 
 # Terraform-like markers: create, update in place, delete, replace.
 SYMBOLS = {"create": "+", "update": "~", "delete": "-", "replace": "±"}
@@ -37,20 +26,18 @@ class Change:
 
 @dataclass(frozen=True, slots=True)
 class Action:
-    """One step of a plan.
+    """One step of a plan: a catalogue :class:`~storplan.catalogue.Operation` and its
+    parameters.
 
     ``params`` are JSON-ready and name objects by name, not by array id, so a saved plan can
     refer to objects that earlier actions of the same plan create.  ``depends_on`` lists the
-    observed objects (``kind:name`` keys) whose fingerprints must still match when a saved
-    plan is applied; ``requires`` lists the ids of actions that must succeed first.
+    observed objects (object keys) whose fingerprints must still match when a plan is
+    executed; ``requires`` lists the ids of actions that must succeed first.
     """
 
     id: str
     array: str
-    operation: str
-    kind: str
-    target: str
-    verb: str
+    op: Operation
     risk: Risk = Risk.SAFE
     params: dict[str, Any] = field(default_factory=dict)
     requires: tuple[str, ...] = ()
@@ -58,10 +45,43 @@ class Action:
     changes: tuple[Change, ...] = ()
     blocked: str = ""
     notes: tuple[str, ...] = ()
+    origin: Origin | None = field(default=None, compare=False, repr=False)
+    live: Any = field(default=None, compare=False, repr=False)
+    """The observed object the action changes, while planning (never saved)."""
+
+    @property
+    def operation(self) -> str:
+        """The operation's name (the provider method)."""
+        return self.op.name
+
+    @property
+    def kind(self) -> str:
+        return self.op.kind.value
+
+    @property
+    def verb(self) -> str:
+        return self.op.verb.value
+
+    @property
+    def key(self) -> Key:
+        """The object the action is about."""
+        return self.op.target(self.params)
+
+    @property
+    def target(self) -> str:
+        return self.key.target
 
     @property
     def symbol(self) -> str:
         return SYMBOLS[self.verb]
+
+    @property
+    def is_delete(self) -> bool:
+        return self.op.verb is Verb.DELETE
+
+    def mark(self, param: str = "") -> Any:
+        """The manifest position of the action (or of one parameter), if it has one."""
+        return None if self.origin is None else self.origin.mark(param)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (the plan document's ``actions`` entries)."""
@@ -85,14 +105,28 @@ class Action:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Action:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`.
+
+        A saved plan is data from a file: the operation must be in the catalogue and its
+        parameters must have the catalogue's shape.  (Risk and blocks are recomputed when the
+        plan is executed; see :mod:`storplan.apply.judge`.)
+
+        Raises:
+            InvalidArgument: unknown operation or malformed parameters.
+        """
+        from ..errors import InvalidArgument
+
+        op = operation(data["operation"])
+        problems = op.check_params(data["params"])
+        if problems:
+            raise InvalidArgument(
+                f"action {data.get('id')!r} ({op.name}): {'; '.join(problems)}",
+                hint="the plan was edited or damaged: run storplan plan again",
+            )
         return cls(
             id=data["id"],
             array=data["array"],
-            operation=data["operation"],
-            kind=data["kind"],
-            target=data["target"],
-            verb=data["verb"],
+            op=op,
             risk=Risk(data["risk"]),
             params=dict(data["params"]),
             requires=tuple(data["requires"]),

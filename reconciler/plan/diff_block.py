@@ -7,60 +7,64 @@ before volumes, unmaps before maps), which is what lets the builder derive the e
 
 from __future__ import annotations
 
+from typing import Any
+
+from ..keys import Key, ObjectKind, chap_key, fixed_luns_key, lun_key, release_key
+from ..manifest.requests import chap_params
 from ..manifest.spec import ArraySpec, HostSpec, VolumeSpec
 from ..model.enums import ReplicaKind
-from .actions import Change, Risk
+from .actions import Change, Origin
 from .builder import ArrayPlan
 
 __all__ = ["diff_hosts", "diff_mappings", "diff_pools", "diff_volumes"]
 
-
-def _secret(ref: object) -> dict[str, object]:
-    env, file, prompt = (getattr(ref, k) for k in ("env", "file", "prompt"))
-    return {"env": env} if env else {"file": file} if file else {"prompt": bool(prompt)}
+K = ObjectKind
 
 
 def diff_pools(plan: ArrayPlan, array: ArraySpec) -> None:
     for pool in array.pools:
-        key = f"pool:{pool.name}"
+        key = Key.of(K.POOL, pool.name)
         if pool.name in plan.view.pools:
             continue
         if not pool.disks:
             plan.problem(
                 f"pool {pool.name!r} does not exist on {plan.view.system.name}",
                 "create it on the array, or list its disks to let storplan create it",
+                Origin(pool).mark(),
+                "ref.pool",
             )
             continue
         plan.add(
             "create_pool",
-            "pool",
-            pool.name,
-            "create",
             {"pool": pool.name, "disks": list(pool.disks)},
             provides=(key,),
             depends_on=(key,),
             changes=(Change("disks", None, list(pool.disks)),),
+            origin=Origin(pool, (("pool", "name"),)),
         )
 
 
-def _chap_actions(plan: ArrayPlan, host: HostSpec, live_users: dict[str, str | None]) -> None:
+def _chap_actions(plan: ArrayPlan, host: HostSpec, live: dict[str, Any]) -> None:
     for initiator in host.initiators:
-        if initiator.chap is None or live_users.get(initiator.id) == initiator.chap.user:
+        chap = initiator.chap
+        if chap is None:
+            continue
+        current = live.get(initiator.id)
+        mutual_user = chap.mutual.user if chap.mutual else None
+        if (
+            current is not None
+            and current.chap_user == chap.user
+            and current.mutual_chap_user == mutual_user
+        ):
             continue
         plan.add(
             "set_chap",
-            "initiator",
-            f"{host.name}/{initiator.id}",
-            "update",
-            {
-                "host": host.name,
-                "initiator": initiator.id,
-                "user": initiator.chap.user,
-                "secret": _secret(initiator.chap.secret),
-            },
-            after=(f"host:{host.name}", f"initiator:{initiator.id}"),
-            depends_on=(f"host:{host.name}",),
-            changes=(Change("chap_user", live_users.get(initiator.id), initiator.chap.user),),
+            chap_params(host.name, initiator),
+            provides=(chap_key(host.name),),
+            after=(Key.of(K.HOST, host.name), Key.of(K.INITIATOR, host.name, initiator.id)),
+            depends_on=(Key.of(K.HOST, host.name),),
+            changes=(Change("chap_user", current.chap_user if current else None, chap.user),),
+            origin=Origin(initiator, (("secret", "chap"), ("user", "chap"))),
         )
 
 
@@ -88,38 +92,33 @@ def diff_hosts(plan: ArrayPlan, array: ArraySpec) -> None:
     for host in array.hosts:
         _claim_host(plan, host)
     for host, initiator in later:
-        added = tuple(f"initiator:{i.id}" for i in host.initiators)
+        added = tuple(Key.of(K.INITIATOR, host.name, i.id) for i in host.initiators)
         _remove_initiator(plan, host, initiator, added)
 
 
 def _remove_initiator(
-    plan: ArrayPlan, host: HostSpec, initiator: str, after: tuple[str, ...]
+    plan: ArrayPlan, host: HostSpec, initiator: str, after: tuple[Key, ...]
 ) -> None:
     plan.add(
         "remove_initiator",
-        "initiator",
-        f"{host.name}/{initiator}",
-        "delete",
         {"host": host.name, "initiator": initiator},
-        risk=Risk.DISRUPTIVE,
-        provides=(f"initiator-release:{initiator}",),
+        provides=(release_key(initiator), Key.of(K.INITIATOR, host.name, initiator)),
         after=after,
-        depends_on=(f"host:{host.name}",),
+        depends_on=(Key.of(K.HOST, host.name),),
         changes=(Change("initiators", initiator, None),),
+        origin=Origin(host),
     )
 
 
 def _released(plan: ArrayPlan, host: str, initiators: set[str]) -> tuple[str, ...]:
     """Release keys of the initiators another host holds now."""
     return tuple(
-        f"initiator-release:{i}"
-        for i in sorted(initiators)
-        if plan.view.initiator_owner.get(i, host) != host
+        release_key(i) for i in sorted(initiators) if plan.view.initiator_owner.get(i, host) != host
     )
 
 
 def _claim_host(plan: ArrayPlan, host: HostSpec) -> None:
-    key = f"host:{host.name}"
+    key = Key.of(K.HOST, host.name)
     live = plan.view.hosts.get(host.name)
     wanted = {i.id for i in host.initiators}
     if live is None:
@@ -128,34 +127,32 @@ def _claim_host(plan: ArrayPlan, host: HostSpec) -> None:
                 f"host {host.name!r} exists under a previous name, and hosts cannot "
                 "be renamed through the provider contract",
                 "rename it on the array, or use its current name",
+                Origin(host).mark("previous_names"),
             )
             return
         plan.add(
             "create_access_group",
-            "host",
-            host.name,
-            "create",
             {"host": host.name, "initiators": sorted(wanted)},
-            provides=(key, *(f"initiator:{i}" for i in wanted)),
+            provides=(key, *(Key.of(K.INITIATOR, host.name, i) for i in wanted)),
             before_removal=_released(plan, host.name, wanted),
             depends_on=(key,),
             changes=(Change("initiators", None, sorted(wanted)),),
+            origin=Origin(host, (("host", "name"),)),
         )
         _chap_actions(plan, host, {})
         return
+    by_id = {i.id: i for i in host.initiators}
     for initiator in sorted(wanted - {i.id for i in live.initiators}):
         plan.add(
             "add_initiator",
-            "initiator",
-            f"{host.name}/{initiator}",
-            "create",
             {"host": host.name, "initiator": initiator},
-            provides=(f"initiator:{initiator}",),
+            provides=(Key.of(K.INITIATOR, host.name, initiator),),
             before_removal=_released(plan, host.name, {initiator}),
             depends_on=(key,),
             changes=(Change("initiators", None, initiator),),
+            origin=Origin(by_id[initiator]),
         )
-    _chap_actions(plan, host, {i.id: i.chap_user for i in live.initiators})
+    _chap_actions(plan, host, {i.id: i for i in live.initiators})
 
 
 def _rename(plan: ArrayPlan, volume: VolumeSpec) -> str | None:
@@ -166,13 +163,12 @@ def _rename(plan: ArrayPlan, volume: VolumeSpec) -> str | None:
         if old in plan.view.volumes:
             plan.add(
                 "rename_volume",
-                "volume",
-                volume.name,
-                "update",
                 {"volume": old, "name": volume.name},
-                provides=(f"volume:{volume.name}",),
-                depends_on=(f"volume:{old}",),
+                provides=(Key.of(K.VOLUME, volume.name),),
+                depends_on=(Key.of(K.VOLUME, old),),
                 changes=(Change("name", old, volume.name),),
+                origin=Origin(volume, (("volume", "previous_names"),)),
+                live=plan.view.volumes[old],
             )
             return old
     return None
@@ -180,7 +176,7 @@ def _rename(plan: ArrayPlan, volume: VolumeSpec) -> str | None:
 
 def diff_volumes(plan: ArrayPlan, array: ArraySpec) -> None:
     for volume in array.volumes:
-        key = f"volume:{volume.name}"
+        key = Key.of(K.VOLUME, volume.name)
         size = plan.aligned(volume.size)
         notes = (
             (f"{volume.size} is rounded up to {size} by the array",) if size != volume.size else ()
@@ -189,9 +185,6 @@ def diff_volumes(plan: ArrayPlan, array: ArraySpec) -> None:
         if current is None:
             plan.add(
                 "create_volume",
-                "volume",
-                volume.name,
-                "create",
                 {
                     "volume": volume.name,
                     "pool": volume.pool,
@@ -199,7 +192,7 @@ def diff_volumes(plan: ArrayPlan, array: ArraySpec) -> None:
                     "thin": volume.thin,
                 },
                 provides=(key,),
-                after=(f"pool:{volume.pool}",),
+                after=(Key.of(K.POOL, volume.pool),),
                 depends_on=(key,),
                 changes=(
                     Change("pool", None, volume.pool),
@@ -207,6 +200,7 @@ def diff_volumes(plan: ArrayPlan, array: ArraySpec) -> None:
                     Change("thin", None, volume.thin),
                 ),
                 notes=notes,
+                origin=Origin(volume, (("volume", "name"),)),
             )
         else:
             _update_volume(plan, volume, current, size, notes)
@@ -226,17 +220,19 @@ def _update_volume(
             f"{volume.pool!r}",
             "moving or converting volumes is not supported: "
             "create a new volume (or a copy) instead",
+            Origin(volume).mark("pool" if pool != volume.pool else "thin"),
+            "volume.move",
         )
         return
     plan.resize(
-        "volume",
+        K.VOLUME,
         volume.name,
-        current,
-        live.size,
+        live,
         size,
         protect=volume.protect,
         allow_shrink=volume.allow_shrink,
         notes=notes,
+        origin=Origin(volume),
     )
 
 
@@ -244,22 +240,20 @@ def _snapshots(plan: ArrayPlan, volume: VolumeSpec, live_name: str) -> None:
     for snapshot in volume.snapshots:
         if (live_name, snapshot.name) in plan.view.snapshots:  # a renamed volume keeps them
             continue
-        key = f"snapshot:{volume.name}/{snapshot.name}"
+        key = Key.of(K.SNAPSHOT, volume.name, snapshot.name)
         plan.add(
             "create_snapshot",
-            "snapshot",
-            f"{volume.name}/{snapshot.name}",
-            "create",
             {"volume": volume.name, "snapshot": snapshot.name},
             provides=(key,),
-            after=(f"volume:{volume.name}",),
+            after=(Key.of(K.VOLUME, volume.name),),
             depends_on=(key,),
+            origin=Origin(snapshot, (("snapshot", "name"),)),
         )
 
 
 def _replicas(plan: ArrayPlan, volume: VolumeSpec, live_name: str) -> None:
     for replica in volume.replicas:
-        key = f"volume:{replica.name}"
+        key = Key.of(K.VOLUME, replica.name)
         existing = plan.view.replicas.get(replica.name)
         if replica.name in plan.view.volumes:
             source = plan.view.volume_names.get(existing.source_volume_id) if existing else None
@@ -268,14 +262,13 @@ def _replicas(plan: ArrayPlan, volume: VolumeSpec, live_name: str) -> None:
                     f"volume {replica.name!r} exists but is not a {replica.kind} of "
                     f"{volume.name!r}",
                     "choose another replica name",
+                    Origin(replica).mark("name"),
+                    "replica.conflict",
                 )
             continue
         pool = replica.pool or volume.pool
         plan.add(
             "create_replica",
-            "replica",
-            replica.name,
-            "create",
             {
                 "source": volume.name,
                 "replica": replica.name,
@@ -283,16 +276,18 @@ def _replicas(plan: ArrayPlan, volume: VolumeSpec, live_name: str) -> None:
                 "pool": pool,
             },
             provides=(key,),
-            after=(f"volume:{volume.name}", f"pool:{pool}"),
-            depends_on=(key, f"volume:{volume.name}"),
+            after=(Key.of(K.VOLUME, volume.name), Key.of(K.POOL, pool)),
+            depends_on=(key, Key.of(K.VOLUME, volume.name)),
             changes=(Change("kind", None, replica.kind.value),),
+            origin=Origin(replica, (("replica", "name"),)),
         )
 
 
 def diff_mappings(plan: ArrayPlan, array: ArraySpec) -> None:
-    """Unmaps of every volume first, then maps, so a LUN can move between volumes."""
-    wanted: dict[tuple[str, str], int | None] = {
-        (v.name, m.host): m.lun for v in array.volumes for m in v.mappings
+    """Unmaps of every volume first, then maps, so a LUN can move between volumes.  A map
+    waits for the CHAP settings of its host: no LUN is exposed before authentication is."""
+    wanted: dict[tuple[str, str], Any] = {
+        (v.name, m.host): m for v in array.volumes for m in v.mappings
     }
     managed = {v.name for v in array.volumes}
     renamed = {old: v.name for v in array.volumes for old in v.previous_names}
@@ -300,44 +295,31 @@ def diff_mappings(plan: ArrayPlan, array: ArraySpec) -> None:
         volume = renamed.get(live_volume, live_volume)
         if volume not in managed:
             continue
-        lun = wanted.get((volume, host), -1)
-        if lun is None or lun == mapping.lun:
+        spec = wanted.get((volume, host))
+        if spec is not None and (spec.lun is None or spec.lun == mapping.lun):
             continue
-        plan.add(
-            "unmap_volume",
-            "mapping",
-            f"{volume}@{host}",
-            "delete",
-            {"volume": volume, "host": host},
-            risk=Risk.DISRUPTIVE,
-            provides=(f"mapping:{volume}@{host}", f"lun:{host}/{mapping.lun}"),
-            after=(f"volume:{volume}",),
-            depends_on=(f"mapping:{live_volume}@{host}",),
-            changes=(Change("lun", mapping.lun, None),),
-        )
+        plan.unmap(volume, host, live_volume=live_volume)
     live_name = {new: old for old, new in renamed.items() if old in plan.view.volumes}
     # Explicit LUNs first: a mapping whose LUN the array picks must not take one the manifest
     # gives to another volume of the same host.
-    for (volume, host), lun in sorted(wanted.items(), key=lambda i: (i[1] is None, i[0])):
+    for (volume, host), spec in sorted(wanted.items(), key=lambda i: (i[1].lun is None, i[0])):
+        lun = spec.lun
         live = plan.view.mappings.get((live_name.get(volume, volume), host))
         if live is not None and (lun is None or lun == live.lun):
             continue
+        key = Key.of(K.MAPPING, volume, host)
         plan.add(
             "map_volume",
-            "mapping",
-            f"{volume}@{host}",
-            "create",
             {"volume": volume, "host": host, "lun": lun},
-            provides=(f"mapping:{volume}@{host}", f"lun-fixed:{host}"),
+            provides=(key, fixed_luns_key(host)),
             after=(
-                f"volume:{volume}",
-                f"host:{host}",
-                *((f"lun-fixed:{host}",) if lun is None else ()),
+                Key.of(K.VOLUME, volume),
+                Key.of(K.HOST, host),
+                chap_key(host),
+                *((fixed_luns_key(host),) if lun is None else ()),
             ),
-            before_removal=(
-                f"mapping:{volume}@{host}",
-                *((f"lun:{host}/{lun}",) if lun is not None else ()),
-            ),
-            depends_on=(f"mapping:{volume}@{host}",),
+            before_removal=(key, *((lun_key(host, lun),) if lun is not None else ())),
+            depends_on=(key,),
             changes=(Change("lun", None if live is None else live.lun, lun),),
+            origin=Origin(spec),
         )

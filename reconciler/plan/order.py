@@ -1,8 +1,8 @@
 """Ordering actions: a topological sort of the ``requires`` edges with deterministic ties.
 
-Among actions that are ready at the same time, the one whose operation comes first in
-:data:`OPERATION_ORDER` goes first (access is taken away before objects are deleted, objects
-are created before they are mapped), then the one with the smaller id.  The same actions
+Among actions that are ready at the same time, the one whose operation has the lower
+catalogue rank goes first (access is taken away before objects are deleted, objects are
+created before they are mapped), then the one with the smaller id.  The same actions
 therefore always come out in the same order, whatever order they were produced in.
 """
 
@@ -14,35 +14,7 @@ from collections.abc import Iterable
 from ..errors import StorplanError
 from .actions import Action
 
-__all__ = ["OPERATION_ORDER", "order_actions"]
-
-OPERATION_ORDER = (
-    "remove_initiator",
-    "unmap_volume",
-    "delete_export",
-    "modify_export",
-    "create_pool",
-    "create_access_group",
-    "add_initiator",
-    "set_chap",
-    "rename_volume",
-    "create_volume",
-    "resize_volume",
-    "create_replica",
-    "create_snapshot",
-    "map_volume",
-    "create_filesystem",
-    "resize_filesystem",
-    "create_fs_snapshot",
-    "create_export",
-    "delete_snapshot",
-    "delete_fs_snapshot",
-    "delete_volume",
-    "delete_filesystem",
-    "delete_access_group",
-    "delete_pool",
-)
-_RANK = {name: rank for rank, name in enumerate(OPERATION_ORDER)}
+__all__ = ["order_actions"]
 
 
 def order_actions(actions: Iterable[Action]) -> list[Action]:
@@ -57,7 +29,7 @@ def order_actions(actions: Iterable[Action]) -> list[Action]:
     for action_id, requires in waiting.items():
         for required in requires:
             dependents.setdefault(required, []).append(action_id)
-    ready = [(_RANK.get(by_id[i].operation, len(_RANK)), i) for i, r in waiting.items() if not r]
+    ready = [(by_id[i].op.rank, i) for i, r in waiting.items() if not r]
     heapq.heapify(ready)
     ordered: list[Action] = []
     while ready:
@@ -66,9 +38,7 @@ def order_actions(actions: Iterable[Action]) -> list[Action]:
         for dependent in dependents.get(action_id, ()):
             waiting[dependent].discard(action_id)
             if not waiting[dependent]:
-                heapq.heappush(
-                    ready, (_RANK.get(by_id[dependent].operation, len(_RANK)), dependent)
-                )
+                heapq.heappush(ready, (by_id[dependent].op.rank, dependent))
     if len(ordered) != len(by_id):
         stuck = sorted(set(by_id) - {a.id for a in ordered})
         raise StorplanError(

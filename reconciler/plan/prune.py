@@ -9,144 +9,88 @@ volume, exports and snapshots before their file system.
 
 from __future__ import annotations
 
+from ..keys import Key, ObjectKind
 from ..manifest.spec import ArraySpec
-from .actions import Change, Risk
+from .actions import Change
 from .builder import ArrayPlan
+from .declared import declared_keys
 
 __all__ = ["diff_prune"]
 
-
-def _declared(array: ArraySpec) -> set[str]:
-    keys = {f"pool:{p.name}" for p in array.pools}
-    keys |= {f"host:{h.name}" for h in array.hosts}
-    for v in array.volumes:
-        keys.add(f"volume:{v.name}")
-        keys |= {f"volume:{old}" for old in v.previous_names}
-        keys |= {f"volume:{r.name}" for r in v.replicas}
-        for name in (v.name, *v.previous_names):  # a renamed volume keeps its snapshots
-            keys |= {f"snapshot:{name}/{s.name}" for s in v.snapshots}
-    for f in array.filesystems:
-        keys.add(f"filesystem:{f.name}")
-        keys |= {f"fs_snapshot:{f.name}/{s.name}" for s in f.snapshots}
-    return keys
+K = ObjectKind
+_DELETE = {
+    K.SNAPSHOT: "delete_snapshot",
+    K.FS_SNAPSHOT: "delete_fs_snapshot",
+    K.VOLUME: "delete_volume",
+    K.HOST: "delete_access_group",
+    K.FILESYSTEM: "delete_filesystem",
+    K.EXPORT: "delete_export",
+    K.POOL: "delete_pool",
+}
 
 
-def _delete(
-    plan: ArrayPlan,
-    operation: str,
-    kind: str,
-    target: str,
-    params: dict[str, object],
-    risk: Risk,
-    before_removal: tuple[str, ...] = (),
-) -> None:
-    key = f"{kind}:{target}"
-    action = plan.add(
-        operation,
-        kind,
-        target,
-        "delete",
-        params,
-        risk=risk,
+def _delete(plan: ArrayPlan, key: Key, before_removal: tuple[Key, ...] = ()) -> None:
+    operation = plan.add(
+        _DELETE[key.kind],
+        _params(key),
         provides=(key,),
         before_removal=before_removal,
         depends_on=(key,),
-        changes=(Change(kind, target, None),),
+        changes=(Change(key.kind.value, key.target, None),),
     )
-    owned = plan.owned.get(key)
+    owned = plan.owned.get(str(key))
     if owned is not None and owned.protect:
-        plan.block(action.id, f"{kind} {target!r} was protected when storplan last applied it")
+        plan.block(
+            operation.id,
+            f"{key.kind.value} {key.target!r} was protected when storplan last applied it",
+        )
 
 
-def _unmap_all(plan: ArrayPlan, pairs: list[tuple[str, str]]) -> tuple[str, ...]:
-    keys = []
-    for volume, host in pairs:
-        key = f"mapping:{volume}@{host}"
-        if not plan.removers_of(key):
-            plan.add(
-                "unmap_volume",
-                "mapping",
-                f"{volume}@{host}",
-                "delete",
-                {"volume": volume, "host": host},
-                risk=Risk.DISRUPTIVE,
-                provides=(key,),
-                depends_on=(key,),
-                changes=(Change("lun", None, None),),
-            )
-        keys.append(key)
-    return tuple(keys)
+def _params(key: Key) -> dict[str, str]:
+    """The delete operation's parameters for the object behind ``key``."""
+    if key.kind is K.SNAPSHOT:
+        return {"volume": key.owner, "snapshot": key.name}
+    if key.kind is K.FS_SNAPSHOT:
+        return {"filesystem": key.owner, "snapshot": key.name}
+    name = {K.HOST: "host", K.EXPORT: "path"}.get(key.kind, key.kind.value)
+    return {name: key.name}
 
 
 def diff_prune(plan: ArrayPlan, array: ArraySpec) -> None:
     """Plan the deletion of owned, undeclared objects (only with ``prune: true``)."""
     if not array.prune:
         return
-    declared = _declared(array)
+    declared = declared_keys(array)
     view = plan.view
-    gone = sorted(k for k in plan.owned if k not in declared and view.lookup(k) is not None)
+    gone = [
+        Key.parse(k) for k in sorted(plan.owned) if k not in declared and view.lookup(k) is not None
+    ]
     for key in gone:
-        kind, _, name = key.partition(":")
-        if kind == "snapshot":
-            volume, _, snap = name.partition("/")
-            _delete(
-                plan,
-                "delete_snapshot",
-                "snapshot",
-                name,
-                {"volume": volume, "snapshot": snap},
-                Risk.DESTRUCTIVE,
-            )
-        elif kind == "fs_snapshot":
-            fs, _, snap = name.partition("/")
-            _delete(
-                plan,
-                "delete_fs_snapshot",
-                "fs_snapshot",
-                name,
-                {"filesystem": fs, "snapshot": snap},
-                Risk.DESTRUCTIVE,
-            )
+        if key.kind in (K.SNAPSHOT, K.FS_SNAPSHOT):
+            _delete(plan, key)
     for key in gone:
-        kind, _, name = key.partition(":")
-        if kind == "volume":
-            unmaps = _unmap_all(plan, [(v, h) for (v, h) in sorted(view.mappings) if v == name])
-            snaps = tuple(f"snapshot:{v}/{s}" for (v, s) in sorted(view.snapshots) if v == name)
-            _delete(
-                plan,
-                "delete_volume",
-                "volume",
-                name,
-                {"volume": name},
-                Risk.DESTRUCTIVE,
-                unmaps + snaps,
+        if key.kind is K.VOLUME:
+            unmaps = tuple(plan.unmap(v, h) for (v, h) in sorted(view.mappings) if v == key.name)
+            snaps = tuple(
+                Key.of(K.SNAPSHOT, v, s) for (v, s) in sorted(view.snapshots) if v == key.name
             )
-        elif kind == "host":
-            unmaps = _unmap_all(plan, [(v, h) for (v, h) in sorted(view.mappings) if h == name])
-            _delete(
-                plan, "delete_access_group", "host", name, {"host": name}, Risk.DISRUPTIVE, unmaps
-            )
-        elif kind == "filesystem":
-            filesystem = view.filesystems[name]
+            _delete(plan, key, unmaps + snaps)
+        elif key.kind is K.HOST:
+            unmaps = tuple(plan.unmap(v, h) for (v, h) in sorted(view.mappings) if h == key.name)
+            _delete(plan, key, unmaps)
+        elif key.kind is K.FILESYSTEM:
+            filesystem = view.filesystems[key.name]
             exports = []
             for path, export in sorted(view.exports.items()):
                 if export.filesystem_id == filesystem.id:
-                    _delete(plan, "delete_export", "export", path, {"path": path}, Risk.DISRUPTIVE)
-                    exports.append(f"export:{path}")
+                    export_key = Key.of(K.EXPORT, path)
+                    _delete(plan, export_key)
+                    exports.append(export_key)
             snaps = tuple(
-                f"fs_snapshot:{f}/{s}" for (f, s) in sorted(view.fs_snapshots) if f == name
+                Key.of(K.FS_SNAPSHOT, f, s) for (f, s) in sorted(view.fs_snapshots) if f == key.name
             )
-            _delete(
-                plan,
-                "delete_filesystem",
-                "filesystem",
-                name,
-                {"filesystem": name},
-                Risk.DESTRUCTIVE,
-                (*exports, *snaps),
-            )
+            _delete(plan, key, (*exports, *snaps))
     for key in gone:
-        kind, _, name = key.partition(":")
-        if kind == "pool":
-            volumes = tuple(k for k in gone if k.startswith(("volume:", "filesystem:")))
-            _delete(plan, "delete_pool", "pool", name, {"pool": name}, Risk.DESTRUCTIVE, volumes)
+        if key.kind is K.POOL:
+            contents = tuple(k for k in gone if k.kind in (K.VOLUME, K.FILESYSTEM))
+            _delete(plan, key, contents)

@@ -15,11 +15,16 @@ from .document import Plan
 __all__ = ["plan_lines", "render_markdown", "summary_line"]
 
 
+_SQUASH = {"root": "root_squash", "all": "all_squash", "none": "no_root_squash"}
+
+
 def _value(value: Any) -> str:
     if value is None:
         return "(none)"
     if isinstance(value, list):
-        return "[" + ", ".join(str(v) for v in value) + "]"
+        return "[" + ", ".join(_value(v) for v in value) + "]"
+    if isinstance(value, dict) and "match" in value:  # an export client rule, as exports(5)
+        return f"{value['match']}({value['access']},{_SQUASH[value['squash']]})"
     return str(value)
 
 

@@ -1,26 +1,35 @@
 """The observed state of one array's system, indexed by the names a manifest uses.
 
-Keys name observed objects the same way on both sides of a plan: ``pool:ssd``,
-``host:db01``, ``volume:db01-data``, ``mapping:db01-data@db01``,
-``snapshot:db01-data/nightly``, ``replica:db01-clone``, ``filesystem:home``,
-``fs_snapshot:home/daily``, ``export:/export/home``.  A fingerprint is a digest of an object's
-spec fields (status never counts), or ``absent``; a saved plan is applied only while the
-fingerprints of everything it depends on are unchanged.
+One name index serves planning (what exists, by key; fingerprints) and applying (names to
+ids, updated with every result, so an action can use what an earlier action of the same apply
+created).  Keys follow :mod:`storplan.keys`.  A fingerprint is a digest of an object's spec
+fields (status never counts), or ``absent``; a plan is executed only while the fingerprints of
+everything it depends on are unchanged.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+import threading
+from typing import Any, NamedTuple
 
+from ..catalogue import Arg, ArgKind, Learn, Params
 from ..errors import InvalidArgument, NotFound
+from ..keys import Key, ObjectKind
 from ..model.base import spec_of
 from ..model.state import State
 
 __all__ = ["ABSENT", "ArrayView"]
 
 ABSENT = "absent"
+K = ObjectKind
+
+
+class _Known(NamedTuple):
+    """An object an apply learned only the id of (a replica's new target volume)."""
+
+    id: str
 
 
 class ArrayView:
@@ -31,6 +40,7 @@ class ArrayView:
         self.system = self._system(state, system_ref)
         sid = self.system.id
         self.pools = {p.name: p for p in state.pools if p.system_id == sid}
+        self.disks = {d.name: d for d in state.disks if d.system_id == sid}
         self.hosts = {h.name: h for h in state.access_groups if h.system_id == sid}
         self.volumes = {v.name: v for v in state.volumes if v.system_id == sid}
         self.filesystems = {f.name: f for f in state.filesystems if f.system_id == sid}
@@ -60,7 +70,24 @@ class ArrayView:
             if s.filesystem_id in fs_names
         }
         self.exports = {e.path: e for e in state.exports if e.filesystem_id in fs_names}
-        self.initiator_owner = {i.id: h.name for h in self.hosts.values() for i in h.initiators}
+        self.initiators = {(h.name, i.id): i for h in self.hosts.values() for i in h.initiators}
+        self.initiator_owner = {i: h for (h, i) in self.initiators}
+        self.lun_holders = {(h, m.lun): v for (v, h), m in self.mappings.items()}
+        self._tables: dict[ObjectKind, dict[Any, Any]] = {
+            K.POOL: self.pools,
+            K.DISK: self.disks,
+            K.HOST: self.hosts,
+            K.INITIATOR: self.initiators,
+            K.VOLUME: self.volumes,
+            K.MAPPING: self.mappings,
+            K.SNAPSHOT: self.snapshots,
+            K.REPLICA: self.replicas,
+            K.FILESYSTEM: self.filesystems,
+            K.FS_SNAPSHOT: self.fs_snapshots,
+            K.EXPORT: self.exports,
+        }
+        self._learned: dict[Key, Any] = {}
+        self._lock = threading.Lock()
 
     @staticmethod
     def _system(state: State, ref: str | None) -> Any:
@@ -78,30 +105,65 @@ class ArrayView:
             )
         return state.systems[0]
 
-    def lookup(self, key: str) -> Any:
+    # ------------------------------------------------------------------ planning
+    def lookup(self, key: Key | str) -> Any:
         """The observed object behind a key, or ``None``."""
-        kind, _, name = key.partition(":")
-        if kind in ("mapping",):
-            volume, _, host = name.partition("@")
-            return self.mappings.get((volume, host))
-        if kind in ("snapshot", "fs_snapshot"):
-            owner, _, snap = name.partition("/")
-            table = self.snapshots if kind == "snapshot" else self.fs_snapshots
-            return table.get((owner, snap))
-        tables: dict[str, dict[str, Any]] = {
-            "pool": self.pools,
-            "host": self.hosts,
-            "volume": self.volumes,
-            "replica": {n: r for n, r in self.replicas.items()},
-            "filesystem": self.filesystems,
-            "export": self.exports,
-        }
-        return tables[kind].get(name)
+        parsed = key if isinstance(key, Key) else Key.parse(key)
+        table = self._tables[parsed.kind]
+        return table.get(parsed.parts if len(parsed.parts) > 1 else parsed.parts[0])
 
-    def fingerprint(self, key: str) -> str:
+    def fingerprint(self, key: Key | str) -> str:
         """A short digest of the spec of the object behind ``key``, or ``absent``."""
         found = self.lookup(key)
         if found is None:
             return ABSENT
         text = json.dumps(spec_of(found), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    # ------------------------------------------------------------------ applying
+    def resolve(self, arg: Arg, params: Params) -> str:
+        """The id a reference argument of an operation names (see :meth:`Session.run`).
+
+        Raises:
+            NotFound: the object does not exist (any more) on the array.
+        """
+        if arg.how is ArgKind.SYSTEM:
+            return str(self.system.id)
+        if arg.how is ArgKind.DISKS:
+            return [self._disk(ref) for ref in params[arg.params[0]]]  # type: ignore[return-value]
+        assert arg.kind is not None
+        key = Key.of(arg.kind, *(str(params[p]) for p in arg.params))
+        with self._lock:
+            found = self._learned[key] if key in self._learned else self.lookup(key)
+        if found is None:
+            raise NotFound(f"{key.kind.label} {key.target!r} does not exist (any more)")
+        return str(found.id)
+
+    def current(self, key: Key) -> Any:
+        """The object behind ``key`` as the apply knows it now (learned results first)."""
+        with self._lock:
+            if key in self._learned:
+                return self._learned[key]
+        return self.lookup(key)
+
+    def _disk(self, ref: str) -> str:
+        by_id = {d.id for d in self.disks.values()}
+        if ref in by_id:
+            return ref
+        disk = self.disks.get(ref)
+        return ref if disk is None else str(disk.id)
+
+    def learn(self, learn: Learn, key: Key, result: Any, previous: Key | None = None) -> None:
+        """Remember what an operation did, for the actions after it (thread-safe)."""
+        with self._lock:
+            if learn is Learn.RESULT and result is not None:
+                self._learned[key] = result
+            elif learn is Learn.FORGET:
+                self._learned[key] = None
+            elif learn is Learn.RENAME and result is not None:
+                self._learned[key] = result
+                if previous is not None:
+                    self._learned[previous] = None
+            elif learn is Learn.REPLICA and result is not None:
+                self._learned[key] = result
+                self._learned[Key.of(K.VOLUME, key.name)] = _Known(result.target_volume_id)

@@ -98,7 +98,7 @@ def write_and_compare(guest: LioGuest, device: str, backing: str) -> None:
 def test_conformance_kit_passes_against_lio(guest: LioGuest) -> None:
     done = guest.lab.run(
         f"cd /tmp && {GUEST_VENV}/bin/python -m pytest -q -p no:cacheprovider -rs"
-        " --pyargs storplan.conformance --storplan-uri lio://",
+        " -p storplan.conformance --pyargs storplan.conformance --storplan-uri lio://",
         check=False,
         timeout=3600,
     )

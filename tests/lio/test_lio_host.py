@@ -73,7 +73,7 @@ def test_config_file_with_uri_overrides(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ("colour=red", "unknown lio URI option"),
+        ("colour=red", "unknown lio:// option 'colour'"),
         ("pool=fast", "NAME:KIND:LOCATION"),
         ("pool=fast:zfs:tank", "kind 'zfs' is unknown"),
         ("pool=files:dir:relative/path", "is not absolute"),

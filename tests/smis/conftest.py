@@ -62,6 +62,12 @@ def array(
         opened.close()
 
 
+@pytest.fixture
+def reconnect(mock_array: MockArray, smis_uri: ProviderURI) -> Any:
+    """The conformance kit's ``reconnect``: a second provider connection to the same mock."""
+    return lambda: Session(connect(mock_array, smis_uri), smis_uri)
+
+
 @pytest.fixture(scope="session")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
     """A throw-away CA, server and client certificates (made with the openssl CLI)."""

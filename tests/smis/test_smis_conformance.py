@@ -8,4 +8,6 @@ not declare.
 """
 
 from storplan.conformance.test_conformance import *  # noqa: F403
-from storplan.conformance.test_conformance_files import *  # noqa: F403
+from storplan.conformance.test_conformance_gate import *  # noqa: F403
+from storplan.conformance.test_conformance_masking import *  # noqa: F403
+from storplan.conformance.test_conformance_nas import *  # noqa: F403

@@ -55,7 +55,7 @@ def test_all_options(tmp_path: Path) -> None:
         ("smis+https://array/", "user name"),
         ("smis+https://admin@/", "host"),
         ("smis+https://admin@array/root/emc", "no path"),
-        ("smis+https://admin@array/?verify=no", "unknown smis option"),
+        ("smis+https://admin@array/?verify=no", "unknown smis:// option 'verify'"),
         ("smis+https://admin@array/?timeout=0", "seconds"),
         ("smis+https://admin@array/?timeout=soon", "seconds"),
         ("smis+https://admin@array/?page_size=0", "page_size"),

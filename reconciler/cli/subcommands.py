@@ -1,4 +1,5 @@
-"""The machinery imperative commands share: declare a subcommand, run it through a Session."""
+"""The machinery imperative commands share: declare a subcommand of a catalogue operation,
+run it through a Session."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from .common import add_job_options, confirm, open_session, wait_options
-from .render import emit_one
+from .output import emit_one
 
 if TYPE_CHECKING:
     from storplan.model import Job
@@ -48,16 +49,25 @@ def arg(*flags: str, **options: Any) -> tuple[tuple[str, ...], dict[str, Any]]:
 def subcommand(
     group: Any,
     name: str,
-    help_: str,
+    operation: str,
     action: Action,
     *arguments: tuple[tuple[str, ...], dict[str, Any]],
     confirm_: Warning_ | None = None,
 ) -> argparse.ArgumentParser:
-    """Add a subcommand that runs ``action`` and prints its result.
+    """Add a subcommand that runs catalogue ``operation`` through ``action`` and prints its
+    result; its help is the operation's summary.
 
-    ``confirm_`` marks a destructive or disruptive command: it returns the sentence the user
-    must agree to (``--yes`` agrees in advance).
+    ``confirm_`` returns the sentence the user must agree to (``--yes`` agrees in advance);
+    every operation the catalogue does not rate always safe must have one, so a destructive
+    or disruptive command can never run unasked.  (Resizes are rated by size: the shrink rule
+    of :func:`refuse_unconsented_shrink` asks for ``--allow-shrink`` instead.)
     """
+    from storplan.catalogue import operation as lookup
+
+    op = lookup(operation)
+    if op.may_hurt and confirm_ is None and not operation.startswith("resize_"):
+        raise AssertionError(f"the {operation} command needs a confirmation sentence")
+    help_ = op.summary
     parser: argparse.ArgumentParser = group.add_parser(name, help=help_, description=help_)
     for flags, options in arguments:
         parser.add_argument(*flags, **options)

@@ -1,48 +1,30 @@
-"""Diffing the file part of an array entry: file systems, their snapshots and NFS exports.
+"""Diffing the NAS part of an array entry: file systems, their snapshots and NFS exports.
 
 Exports are keyed by path and form a complete set per managed file system (like mappings and
 initiators, they are access control: an export left out of the manifest is removed, which is a
-disruptive change).  Snapshots are additive: unlisted ones are left alone unless pruned.
+disruptive change).  An export's options are compared as one :class:`ExportOptions` value;
+the changed fields are shown one by one, and a change is disruptive when it takes access away
+(the catalogue rates it).  Snapshots are additive: unlisted ones are left alone unless pruned.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..manifest.spec import ArraySpec, ExportSpec, FileSystemSpec
-from .actions import Change, Risk
+from ..keys import Key, ObjectKind
+from ..manifest.spec import ArraySpec, FileSystemSpec
+from .actions import Change, Origin
 from .builder import ArrayPlan
 from .fields import field_changes
 
-__all__ = ["diff_filesystems", "export_options"]
+__all__ = ["diff_filesystems"]
 
-
-def export_options(export: ExportSpec) -> dict[str, Any]:
-    """The canonical, JSON-ready options of an export spec (sets sorted)."""
-    return {
-        "clients": sorted(set(export.clients)),
-        "access": export.access.value,
-        "root_squash": export.root_squash,
-        "anon_uid": export.anon_uid,
-        "anon_gid": export.anon_gid,
-        "security": sorted(set(export.security)),
-    }
-
-
-def _live_options(live: Any) -> dict[str, Any]:
-    return {
-        "clients": sorted(live.clients),
-        "access": str(live.access),
-        "root_squash": live.root_squash,
-        "anon_uid": live.anon_uid,
-        "anon_gid": live.anon_gid,
-        "security": sorted(live.security),
-    }
+K = ObjectKind
 
 
 def diff_filesystems(plan: ArrayPlan, array: ArraySpec) -> None:
     for fs in array.filesystems:
-        key = f"filesystem:{fs.name}"
+        key = Key.of(K.FILESYSTEM, fs.name)
         live = plan.view.filesystems.get(fs.name)
         size = plan.aligned(fs.size)
         if live is None:
@@ -51,33 +33,30 @@ def diff_filesystems(plan: ArrayPlan, array: ArraySpec) -> None:
                     f"file system {fs.name!r} exists under a previous name, and file "
                     "systems cannot be renamed through the provider contract",
                     "rename it on the array, or use its current name",
+                    Origin(fs).mark("previous_names"),
                 )
                 continue
             plan.add(
                 "create_filesystem",
-                "filesystem",
-                fs.name,
-                "create",
                 {"filesystem": fs.name, "pool": fs.pool, "size": int(size)},
                 provides=(key,),
-                after=(f"pool:{fs.pool}",),
+                after=(Key.of(K.POOL, fs.pool),),
                 depends_on=(key,),
                 changes=(Change("pool", None, fs.pool), Change("size", None, str(size))),
+                origin=Origin(fs, (("filesystem", "name"),)),
             )
         else:
             _update(plan, fs, live, size)
         for snapshot in fs.snapshots:
             if (fs.name, snapshot.name) not in plan.view.fs_snapshots:
-                skey = f"fs_snapshot:{fs.name}/{snapshot.name}"
+                skey = Key.of(K.FS_SNAPSHOT, fs.name, snapshot.name)
                 plan.add(
                     "create_fs_snapshot",
-                    "fs_snapshot",
-                    f"{fs.name}/{snapshot.name}",
-                    "create",
                     {"filesystem": fs.name, "snapshot": snapshot.name},
                     provides=(skey,),
                     after=(key,),
                     depends_on=(skey,),
+                    origin=Origin(snapshot, (("snapshot", "name"),)),
                 )
         _exports(plan, fs, live)
 
@@ -88,16 +67,18 @@ def _update(plan: ArrayPlan, fs: FileSystemSpec, live: Any, size: int) -> None:
         plan.problem(
             f"file system {fs.name!r} is in pool {pool!r}, the manifest says {fs.pool!r}",
             "moving file systems is not supported",
+            Origin(fs).mark("pool"),
+            "filesystem.move",
         )
         return
     plan.resize(
-        "filesystem",
+        K.FILESYSTEM,
         fs.name,
-        fs.name,
-        live.size,
+        live,
         size,
         protect=fs.protect,
         allow_shrink=fs.allow_shrink,
+        origin=Origin(fs),
     )
 
 
@@ -106,49 +87,45 @@ def _exports(plan: ArrayPlan, fs: FileSystemSpec, live_fs: Any) -> None:
     if live_fs is not None:
         for path, existing in sorted(plan.view.exports.items()):
             if existing.filesystem_id == live_fs.id and path not in wanted:
+                key = Key.of(K.EXPORT, path)
                 plan.add(
                     "delete_export",
-                    "export",
-                    path,
-                    "delete",
                     {"path": path},
-                    risk=Risk.DISRUPTIVE,
-                    provides=(f"export:{path}",),
-                    depends_on=(f"export:{path}",),
+                    provides=(key,),
+                    depends_on=(key,),
                     changes=(Change("path", path, None),),
+                    origin=Origin(fs),
                 )
     for path, export in wanted.items():
-        key = f"export:{path}"
-        options = export_options(export)
+        key = Key.of(K.EXPORT, path)
+        options = export.options().to_dict()
         live = plan.view.exports.get(path)
         if live is None:
             plan.add(
                 "create_export",
-                "export",
-                path,
-                "create",
                 {"filesystem": fs.name, "path": path, **options},
                 provides=(key,),
-                after=(f"filesystem:{fs.name}",),
+                after=(Key.of(K.FILESYSTEM, fs.name),),
                 depends_on=(key,),
                 changes=tuple(Change(k, None, v) for k, v in options.items()),
+                origin=Origin(export),
             )
             continue
         if live_fs is None or live.filesystem_id != live_fs.id:
             plan.problem(
-                f"export path {path!r} already exports another file system", "choose another path"
+                f"export path {path!r} already exports another file system",
+                "choose another path",
+                Origin(export).mark("path"),
+                "export.conflict",
             )
             continue
-        have = _live_options(live)
+        have = live.options().to_dict()
         if have != options:
             plan.add(
                 "modify_export",
-                "export",
-                path,
-                "update",
                 {"path": path, **options},
-                risk=Risk.DISRUPTIVE,
                 provides=(key,),
                 depends_on=(key,),
                 changes=field_changes(have, options),
+                origin=Origin(export),
             )

@@ -1,33 +1,62 @@
-"""Imperative file and job commands: fs, fs-snapshot, export, job."""
+"""Imperative NAS and job commands: fs, fs-snapshot, export, job."""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
-from .actions import arg, refuse_unconsented_shrink, subcommand
-from .actions import kind as _kind
-from .common import add_output_options, open_session
-from .render import emit_one
+from .common import add_job_options, add_output_options, open_session, wait_options
+from .output import emit_one
+from .subcommands import arg, refuse_unconsented_shrink, subcommand
+from .subcommands import kind as _kind
 
 __all__ = ["register"]
 
 
-def _export_options(args: argparse.Namespace) -> dict[str, Any]:
-    return {
-        "clients": args.client or ["*"],
-        "access": "ro" if args.read_only else "rw",
-        "root_squash": not args.no_root_squash,
-        "anon_uid": args.anon_uid,
-        "anon_gid": args.anon_gid,
-        "security": args.sec or ["sys"],
-    }
+def _client(text: str) -> dict[str, str]:
+    """``--client MATCH[,rw|ro][,root|all|none]``: a client rule (missing parts: defaults)."""
+    match, *rest = [part.strip() for part in text.split(",")]
+    rule = {"match": match}
+    for part in rest:
+        rule["access" if part in ("rw", "ro") else "squash"] = part
+    return rule
+
+
+# Every export option, one command-line form each (a test checks they cover ExportOptions).
+EXPORT_FLAGS: dict[str, Any] = {
+    "clients": lambda a: [
+        {"access": "ro" if a.read_only else "rw", "squash": _squash(a), **_client(c)}
+        for c in (a.client or ["*"])
+    ],
+    "anon_uid": lambda a: a.anon_uid,
+    "anon_gid": lambda a: a.anon_gid,
+    "security": lambda a: a.sec or ["sys"],
+    "sync": lambda a: not a.async_,
+    "nfs_versions": lambda a: a.nfs_version or [],
+}
+
+
+def _squash(args: argparse.Namespace) -> str:
+    return str(args.squash or ("none" if args.no_root_squash else "root"))
+
+
+def _export_options(args: argparse.Namespace) -> Any:
+    from storplan.model import ExportOptions
+
+    return ExportOptions.canonical(**{name: read(args) for name, read in EXPORT_FLAGS.items()})
 
 
 _EXPORT_ARGS = (
-    arg("--client", action="append", help="host, address, network or * (repeat; default *)"),
-    arg("--read-only", action="store_true"),
-    arg("--no-root-squash", action="store_true", help="let root on clients act as root"),
+    arg(
+        "--client",
+        action="append",
+        metavar="MATCH[,ro|rw][,root|all|none]",
+        help="who may mount: host, *.domain, address, network, @netgroup or * "
+        "(repeat; default *), optionally with its own access and squash",
+    ),
+    arg("--read-only", action="store_true", help="clients without their own access get ro"),
+    arg("--squash", choices=["root", "all", "none"], help="default squash (default root)"),
+    arg("--no-root-squash", action="store_true", help="same as --squash none"),
     arg("--anon-uid", type=int),
     arg("--anon-gid", type=int),
     arg(
@@ -35,6 +64,15 @@ _EXPORT_ARGS = (
         action="append",
         choices=["sys", "krb5", "krb5i", "krb5p"],
         help="security flavour (repeat; default sys)",
+    ),
+    arg(
+        "--async", dest="async_", action="store_true", help="reply to writes before they are stable"
+    ),
+    arg(
+        "--nfs-version",
+        action="append",
+        choices=["3", "4", "4.0", "4.1", "4.2"],
+        help="limit the export to this NFS version (repeat; default: the server's)",
     ),
 )
 
@@ -52,7 +90,7 @@ def register(commands: Any) -> None:
     subcommand(
         fs,
         "create",
-        "create a file system",
+        "create_filesystem",
         lambda s, a, o: s.create_filesystem(s.get(_kind("pools"), a.pool), a.name, a.size, **o),
         arg("name"),
         arg("--pool", required=True),
@@ -61,7 +99,7 @@ def register(commands: Any) -> None:
     subcommand(
         fs,
         "resize",
-        "grow (or with --allow-shrink shrink) a file system",
+        "resize_filesystem",
         _resize_fs,
         arg("filesystem"),
         arg("size"),
@@ -70,7 +108,7 @@ def register(commands: Any) -> None:
     subcommand(
         fs,
         "delete",
-        "delete a file system and its data",
+        "delete_filesystem",
         lambda s, a, o: s.delete_filesystem(s.get(_kind("filesystems"), a.filesystem), **o),
         arg("filesystem"),
         confirm_=lambda a: f"delete file system {a.filesystem}",
@@ -82,7 +120,7 @@ def register(commands: Any) -> None:
     subcommand(
         snap,
         "create",
-        "snapshot a file system",
+        "create_fs_snapshot",
         lambda s, a, o: s.create_fs_snapshot(
             s.get(_kind("filesystems"), a.filesystem), a.name, **o
         ),
@@ -92,7 +130,7 @@ def register(commands: Any) -> None:
     subcommand(
         snap,
         "delete",
-        "delete a file system snapshot",
+        "delete_fs_snapshot",
         lambda s, a, o: s.delete_fs_snapshot(s.get(_kind("fs_snapshots"), a.snapshot), **o),
         arg("snapshot"),
         confirm_=lambda a: f"delete snapshot {a.snapshot}",
@@ -100,7 +138,7 @@ def register(commands: Any) -> None:
     subcommand(
         snap,
         "restore",
-        "roll a file system back to a snapshot",
+        "restore_fs_snapshot",
         lambda s, a, o: s.restore_fs_snapshot(s.get(_kind("fs_snapshots"), a.snapshot), **o),
         arg("snapshot"),
         confirm_=lambda a: f"restore {a.snapshot}, losing changes made since",
@@ -112,9 +150,9 @@ def register(commands: Any) -> None:
     subcommand(
         export,
         "create",
-        "export a file system over NFS",
+        "create_export",
         lambda s, a, o: s.create_export(
-            s.get(_kind("filesystems"), a.filesystem), a.path, **_export_options(a), **o
+            s.get(_kind("filesystems"), a.filesystem), a.path, _export_options(a), **o
         ),
         arg("filesystem"),
         arg("path"),
@@ -123,10 +161,8 @@ def register(commands: Any) -> None:
     subcommand(
         export,
         "modify",
-        "replace an export's options (clients may lose access)",
-        lambda s, a, o: s.modify_export(
-            s.get(_kind("exports"), a.export), **_export_options(a), **o
-        ),
+        "modify_export",
+        lambda s, a, o: s.modify_export(s.get(_kind("exports"), a.export), _export_options(a), **o),
         arg("export"),
         *_EXPORT_ARGS,
         confirm_=lambda a: f"change the options of export {a.export}",
@@ -134,7 +170,7 @@ def register(commands: Any) -> None:
     subcommand(
         export,
         "delete",
-        "stop exporting (clients lose access)",
+        "delete_export",
         lambda s, a, o: s.delete_export(s.get(_kind("exports"), a.export), **o),
         arg("export"),
         confirm_=lambda a: f"delete export {a.export}",
@@ -147,13 +183,20 @@ def register(commands: Any) -> None:
     show.add_argument("job")
     add_output_options(show)
     show.set_defaults(handler=_job_show)
-    subcommand(
-        job,
-        "wait",
-        "wait for a job to finish",
-        lambda s, a, o: s.wait(a.job, timeout=o.get("timeout"), progress=o.get("progress")),
-        arg("job"),
-    )
+    wait = job.add_parser("wait", help="wait for a job to finish")
+    wait.add_argument("job")
+    add_job_options(wait)
+    wait.set_defaults(handler=_job_wait)
+
+
+def _job_wait(args: argparse.Namespace) -> int:
+    with open_session(args) as session:
+        options = wait_options(args)
+        finished = session.wait(
+            args.job, timeout=options.get("timeout"), progress=options.get("progress")
+        )
+        emit_one(finished.result if finished.result is not None else finished, args, "job")
+    return 0
 
 
 def _job_show(args: argparse.Namespace) -> int:

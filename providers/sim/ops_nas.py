@@ -1,11 +1,13 @@
-"""Simulated file systems, their snapshots and NFS exports."""
+"""Simulated NAS: file systems, their snapshots and NFS exports."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from storplan.errors import Busy
 from storplan.model.enums import Kind
+from storplan.providers.kit.conflicts import require_same
 from storplan.size import Size
 
 from .db import Tx
@@ -97,17 +99,14 @@ def restore_fs_snapshot(tx: Tx, args: Args) -> Result:
     return Kind.FILESYSTEMS, (fs,)
 
 
-_OPTIONS = ("clients", "access", "root_squash", "anon_uid", "anon_gid", "security")
-
-
-def _option_values(args: Args) -> list[object]:
+def _option_values(options: dict[str, Any]) -> list[object]:
     return [
-        json.dumps(args["clients"]),
-        args["access"],
-        int(args["root_squash"]),
-        args["anon_uid"],
-        args["anon_gid"],
-        json.dumps(args["security"]),
+        json.dumps(options["clients"]),
+        options["anon_uid"],
+        options["anon_gid"],
+        json.dumps(options["security"]),
+        int(options["sync"]),
+        json.dumps(options["nfs_versions"]),
     ]
 
 
@@ -115,49 +114,36 @@ def _option_values(args: Args) -> list[object]:
 def create_export(tx: Tx, args: Args) -> Result:
     fs, system = tx.require("filesystems", args["filesystem_id"], "id, system_id")
     existing = tx.one(
-        "SELECT id, fs_id, clients, access, root_squash, anon_uid, anon_gid, "
-        "security FROM exports WHERE system_id = ? AND path = ?",
-        system,
-        args["path"],
+        "SELECT id, fs_id FROM exports WHERE system_id = ? AND path = ?", system, args["path"]
     )
     if existing is not None:
-        have = dict(
-            zip(
-                ("filesystem", *_OPTIONS),
-                (
-                    f"fs{existing[1]}",
-                    json.loads(existing[2]),
-                    existing[3],
-                    bool(existing[4]),
-                    existing[5],
-                    existing[6],
-                    json.loads(existing[7]),
-                ),
-                strict=True,
-            )
-        )
-        diff = differences(have, {"filesystem": f"fs{fs}", **{k: args[k] for k in _OPTIONS}})
-        if diff:
-            raise conflict("export", args["path"], diff)
+        have = {"filesystem": f"fs{existing[1]}", **_stored_options(tx, existing[0])}
+        require_same("export", args["path"], have, {"filesystem": f"fs{fs}", **args["options"]})
         return Kind.EXPORTS, (existing[0],)
     export = tx.run(
-        "INSERT INTO exports(system_id, fs_id, path, clients, access, root_squash, "
-        "anon_uid, anon_gid, security) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO exports(system_id, fs_id, path, clients, anon_uid, anon_gid, security, "
+        "sync, nfs_versions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         system,
         fs,
         args["path"],
-        *_option_values(args),
+        *_option_values(args["options"]),
     )
     return Kind.EXPORTS, (export,)
+
+
+def _stored_options(tx: Tx, export: int) -> dict[str, Any]:
+    from .rows import exports
+
+    return exports(tx, "WHERE id = ?", export)[0].options().to_dict()
 
 
 @operation
 def modify_export(tx: Tx, args: Args) -> Result:
     export = tx.require("exports", args["export_id"], "id")[0]
     tx.run(
-        "UPDATE exports SET clients = ?, access = ?, root_squash = ?, anon_uid = ?, "
-        "anon_gid = ?, security = ? WHERE id = ?",
-        *_option_values(args),
+        "UPDATE exports SET clients = ?, anon_uid = ?, anon_gid = ?, security = ?, sync = ?, "
+        "nfs_versions = ? WHERE id = ?",
+        *_option_values(args["options"]),
         export,
     )
     return Kind.EXPORTS, (export,)
