@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from storplan.errors import InvalidArgument, Unsupported
 from storplan.model import Access
+from storplan.model.nas import ExportClient, ExportOptions, Squash
 from storplan.providers.ganesha import quirks
 from storplan.providers.ganesha.clients import canonical_match, served_order
 from storplan.providers.ganesha.exportfile import (
@@ -17,7 +18,6 @@ from storplan.providers.ganesha.exportfile import (
     render_export,
 )
 from storplan.providers.ganesha.mainconf import include_problem, require_include
-from storplan.providers.ganesha.nas import ExportClient, ExportOptions, Squash
 from storplan.providers.ganesha.options import parse_options
 from storplan.providers.ganesha.served import rules_for, same_service
 from storplan.providers.ganesha.syntax import include_targets, parse
@@ -241,3 +241,32 @@ def test_no_bus_is_a_clear_connection_error(tmp_path: Path) -> None:
     with pytest.raises(ConnectionFailed, match="cannot connect to D-Bus at unix:path") as failed:
         bus.show_exports()
     assert "bus=" in failed.value.hint
+
+
+def test_preflight_refuses_what_ganesha_could_not_take() -> None:
+    """The provider's preflight runs on the plan, before anything changes (no server needed:
+    building the provider touches nothing)."""
+    from storplan.providers.ganesha import GaneshaProvider
+    from storplan.providers.kit import Request
+
+    provider = GaneshaProvider(parse_uri("ganesha:///srv/nfs"))
+    good = ExportOptions().to_dict()
+    requests = [
+        Request("create_export", {"filesystem": "home", "path": "/home", **good}),
+        Request("create_export", {"filesystem": "home", "path": "/my home", **good}),
+        Request("modify_export", {"path": "/home", **{**good, "nfs_versions": ["4.1"]}}),
+        Request(
+            "create_export",
+            {
+                "filesystem": "home",
+                "path": "/h2",
+                **{**good, "clients": ["10.0.0.5", "10.0.0.5/32"]},
+            },
+        ),
+        Request("create_filesystem", {"pool": "nfs", "name": "x", "size": 1 << 20}),
+    ]
+    refused = provider.preflight(requests, None)  # type: ignore[arg-type]
+    assert [r.index for r in refused] == [1, 2, 3]
+    assert "pseudo path" in refused[0].message
+    assert "Minor_Versions" in refused[1].hint
+    assert "listed twice" in refused[2].message

@@ -7,19 +7,17 @@ jeepney connection is not thread-safe) and, across processes, under the export d
 
 from __future__ import annotations
 
-import itertools
 import subprocess
 import threading
-from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from storplan.errors import NotFound, StorplanError
-from storplan.model.enums import JobState, Kind
-from storplan.model.job import ErrorInfo, Job
+from storplan.errors import StorplanError
+from storplan.model.enums import Kind
+from storplan.model.job import Job
 from storplan.model.state import State
-from storplan.providers import ProviderBase
+from storplan.providers.kit import JobBook, ProviderBase
 
 from . import quirks
 from .dbus import GaneshaBus
@@ -41,8 +39,7 @@ class GaneshaBase(ProviderBase):
         self.options = options
         self.bus = GaneshaBus(options.bus, options.dbus_name)
         self._lock = threading.RLock()
-        self._jobs: deque[Job[Any]] = deque(maxlen=_KEPT_JOBS)
-        self._job_ids = itertools.count(1)
+        self._jobs = JobBook("ganesha-", keep=_KEPT_JOBS)
         self._version: str | None = None
 
     # ------------------------------------------------------------------ helpers
@@ -53,8 +50,7 @@ class GaneshaBase(ProviderBase):
             try:
                 yield
             except StorplanError as exc:
-                info = ErrorInfo(exc.code, exc.message)
-                self._record(Job(self._job_id(), name, JobState.FAILED, 0, None, info))
+                self._jobs.failed(name, exc)
                 raise
 
     def server_version(self) -> str:
@@ -83,14 +79,7 @@ class GaneshaBase(ProviderBase):
 
     def finished(self, operation: str, result: Any) -> Job[Any]:
         """Record and return a succeeded job with ``result``."""
-        return self._record(Job(self._job_id(), operation, JobState.SUCCEEDED, 100, result))
-
-    def _job_id(self) -> str:
-        return f"ganesha-{next(self._job_ids)}"
-
-    def _record(self, job: Job[Any]) -> Job[Any]:
-        self._jobs.appendleft(job)
-        return job
+        return self._jobs.finished(operation, result)
 
     # ------------------------------------------------------------------ queries
     def observe(self, kinds: frozenset[Kind] | None = None) -> State:
@@ -103,14 +92,11 @@ class GaneshaBase(ProviderBase):
 
     def job(self, job_id: str) -> Job[Any]:
         """A job this connection ran (operations are synchronous: always finished)."""
-        found = next((j for j in self._jobs if j.id == job_id), None)
-        if found is None:
-            raise NotFound(f"job {job_id} does not exist")
-        return found
+        return self._jobs.get(job_id)
 
     def jobs(self) -> list[Job[Any]]:
         """This connection's jobs, newest first."""
-        return list(self._jobs)
+        return self._jobs.recent()
 
     def close(self) -> None:
         """Close the D-Bus connection."""

@@ -90,15 +90,17 @@ _RANK = {"address": 0, "network": 1, "host": 2, "wildcard": 3, "netgroup": 4, "a
 
 
 def _order_key(match: str) -> tuple[int, int, str]:
-    kind = kind_of(match)
+    canonical = canonical_match(match)
+    kind = kind_of(canonical)
     prefix = 0
     if kind == "network":
-        prefix = -ipaddress.ip_network(match).prefixlen  # longer prefixes first
-    return _RANK[kind], prefix, match
+        prefix = -ipaddress.ip_network(canonical).prefixlen  # longer prefixes first
+    return _RANK[kind], prefix, canonical
 
 
 def served_order(matches: list[str]) -> list[str]:
-    """``matches`` in the order Ganesha must check them (most specific first)."""
+    """``matches`` (validated, in any spelling) in the order Ganesha must check them: most
+    specific first."""
     return sorted(matches, key=_order_key)
 
 

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 from storplan.errors import InvalidArgument, Unsupported
 from storplan.model.enums import NFS_SECURITY_FLAVOURS, Access
+from storplan.model.nas import ExportClient, ExportOptions, Squash
 
 from .clients import canonical_match, served_order
-from .nas import ExportClient, ExportOptions, Squash
 from .syntax import Block, parse, quote
 
 __all__ = ["HEADER", "ExportRecord", "check_options", "read_export", "render_export"]
@@ -53,7 +53,8 @@ class ExportRecord:
 
 
 def check_options(options: ExportOptions) -> ExportOptions:
-    """``options`` validated for Ganesha, with client matches in canonical form.
+    """``options`` validated for Ganesha (client matches keep their spelling: what is
+    written is what is observed; two spellings of one client are refused).
 
     Raises:
         InvalidArgument: a bad client, duplicate matches, an unknown security flavour, an
@@ -71,8 +72,11 @@ def check_options(options: ExportOptions) -> ExportOptions:
     for client in options.clients:
         match = canonical_match(client.match)
         if match in clients:
-            raise InvalidArgument(f"client {client.match!r} is listed twice in one export")
-        clients[match] = ExportClient(match, Access(client.access), Squash(client.squash))
+            raise InvalidArgument(
+                f"client {client.match!r} is listed twice in one export "
+                f"(as {clients[match].match!r})"
+            )
+        clients[match] = ExportClient(client.match, Access(client.access), Squash(client.squash))
     if not clients:
         raise InvalidArgument("an export needs at least one client", hint="e.g. clients: ['*']")
     security = tuple(sorted(set(options.security)))
@@ -168,10 +172,7 @@ def _options(export: Block) -> ExportOptions:
         squash = _SQUASH_IN.get(_setting(block, export, "squash", "root_squash").lower())
         for raw in block.get("clients") or []:
             for text in raw.split(","):
-                try:
-                    match = canonical_match(text)
-                except InvalidArgument:
-                    match = text.strip()
+                match = text.strip()
                 clients.setdefault(match, ExportClient(match, access, squash or Squash.ROOT))
     source = first or export
     security = [s.lower() for s in (source.get("sectype") or export.get("sectype") or [])]

@@ -7,31 +7,19 @@ and read back by stripping the prefix: no id table to keep.
 from __future__ import annotations
 
 from storplan.errors import NotFound
+from storplan.providers.kit import IdCodec
 
-__all__ = ["SYSTEM", "export", "export_number", "filesystem", "name_of", "pool"]
+__all__ = ["EXPORT", "FILESYSTEM", "POOL", "SYSTEM", "export", "export_number"]
 
 SYSTEM = "ganesha"
-_POOL, _FS, _EXPORT = "pool:", "fs:", "export:"
-
-
-def pool(name: str) -> str:
-    return _POOL + name
-
-
-def filesystem(name: str) -> str:
-    return _FS + name
+POOL = IdCodec("pool", "pool", example="nfs")
+FILESYSTEM = IdCodec("fs", "file system", example="home")
+EXPORT = IdCodec("export", "export", example="1000")
 
 
 def export(export_id: int) -> str:
-    return f"{_EXPORT}{export_id}"
-
-
-def name_of(object_id: str) -> str:
-    """The name in a pool or file-system id."""
-    for prefix in (_POOL, _FS):
-        if object_id.startswith(prefix):
-            return object_id[len(prefix) :]
-    return object_id
+    """The id of Ganesha export ``export_id``."""
+    return EXPORT.encode(str(export_id))
 
 
 def export_number(export_id: str) -> int:
@@ -40,7 +28,7 @@ def export_number(export_id: str) -> int:
     Raises:
         NotFound: ``export_id`` is not an export id of this provider.
     """
-    digits = export_id.removeprefix(_EXPORT)
+    digits = EXPORT.name(export_id)
     if not digits.isdigit() or not 0 < int(digits) < 65536:
         raise NotFound(f"export {export_id} does not exist", hint="ids look like export:1000")
     return int(digits)

@@ -18,21 +18,20 @@ from typing import TYPE_CHECKING
 
 from storplan.model.base import Condition
 from storplan.model.enums import ElementType, Kind
+from storplan.model.nas import ExportOptions
 from storplan.size import Size
 
 from . import ids
-from .compat import model_export
 from .dbus import Displayed, GaneshaBus
 from .exportfile import ExportRecord
 from .files import read_records
 from .mainconf import include_problem
-from .nas import ExportOptions
 from .options import GaneshaOptions
 from .served import decode_client, options_from_rules, same_service
 from .storage import BaseFilesystem, Directory, base_filesystem, list_directories
 
 if TYPE_CHECKING:
-    from storplan.model.file import NfsExport
+    from storplan.model.nas import NfsExport
 
 __all__ = ["KINDS", "Served", "export_model", "observe_state", "served_exports"]
 
@@ -74,8 +73,14 @@ def served_exports(
 
 def export_model(options: GaneshaOptions, served: Served) -> NfsExport:
     """The model of one served export."""
-    filesystem = ids.filesystem(filesystem_name(options, served.directory))
-    return model_export(ids.export(served.export_id), filesystem, served.pseudo, served.options)
+    from storplan.model.nas import EXPORT_OPTION_FIELDS, NfsExport
+
+    return NfsExport(
+        id=ids.export(served.export_id),
+        filesystem_id=ids.FILESYSTEM.encode(filesystem_name(options, served.directory)),
+        path=served.pseudo,
+        **{name: getattr(served.options, name) for name in EXPORT_OPTION_FIELDS},
+    )
 
 
 def _served(shown: Displayed, record: ExportRecord | None) -> Served:
@@ -105,7 +110,7 @@ def observe_state(
     """The fields of a :class:`~storplan.model.State` for ``kinds`` (``bus`` may be ``None``
     when no export kind is wanted)."""
     from storplan.model.block import Pool
-    from storplan.model.file import FileSystem
+    from storplan.model.nas import FileSystem
     from storplan.model.system import System
 
     parts: dict[str, tuple[object, ...]] = {}
@@ -122,14 +127,15 @@ def observe_state(
         if Kind.POOLS in kinds:
             subscribed = sum(d.size or 0 for d in directories)
             parts["pools"] = (
-                Pool(ids.pool(options.pool), ids.SYSTEM, options.pool,
+                Pool(ids.POOL.encode(options.pool), ids.SYSTEM, options.pool,
                      element_types=frozenset({ElementType.FILESYSTEM}), total=Size(space.total),
                      free=Size(space.free), subscribed=Size(subscribed),
                      conditions=(_not_enforced(space),)),
             )  # fmt: skip
         if Kind.FILESYSTEMS in kinds:
+            pool = ids.POOL.encode(options.pool)
             parts["filesystems"] = tuple(
-                FileSystem(ids.filesystem(d.name), ids.SYSTEM, ids.pool(options.pool), d.name,
+                FileSystem(ids.FILESYSTEM.encode(d.name), ids.SYSTEM, pool, d.name,
                            Size(d.size or 0), conditions=_fs_conditions(d, space))
                 for d in directories
             )  # fmt: skip

@@ -16,6 +16,7 @@ from typing import Any
 
 from storplan.errors import AlreadyExists, InvalidArgument, NotFound
 from storplan.model.job import Job
+from storplan.model.nas import ExportOptions
 
 from . import ids, quirks
 from .dbus import GaneshaError
@@ -29,7 +30,6 @@ from .files import (
     write_record,
 )
 from .mainconf import require_include
-from .nas import ExportOptions
 from .observe import Served, export_model, served_exports
 from .ops_files import FileSystemOps
 
@@ -80,9 +80,9 @@ class ExportOps(FileSystemOps):
         return version
 
     def _directory(self, filesystem_id: str) -> str:
-        name = ids.name_of(filesystem_id)
+        name = ids.FILESYSTEM.name(filesystem_id)
         path = os.path.join(self.options.base, name)
-        if not filesystem_id.startswith("fs:") or "/" in name or not os.path.isdir(path):
+        if "/" in name or name in (".", "..") or not os.path.isdir(path):
             raise NotFound(f"file system {filesystem_id} does not exist")
         return path
 
@@ -149,13 +149,10 @@ class ExportOps(FileSystemOps):
         self,
         filesystem_id: str,
         path: str,
-        options: ExportOptions | None = None,
-        **arguments: Any,
+        options: ExportOptions,
     ) -> Job[Any]:
         """Export a file system at the pseudo path ``path``; idempotent by path."""
-        from .compat import options_from_arguments
-
-        wanted = check_options(options or options_from_arguments(**arguments))
+        wanted = check_options(options)
         pseudo = check_pseudo(path)
         with self.operation("create_export"), directory_lock(self.options):
             directory = self._directory(filesystem_id)
@@ -177,13 +174,9 @@ class ExportOps(FileSystemOps):
                 self._apply(ExportRecord(export_id, directory, pseudo, wanted), None, False, False)
             return self._done("create_export", export_id)
 
-    def modify_export(
-        self, export_id: str, options: ExportOptions | None = None, **arguments: Any
-    ) -> Job[Any]:
+    def modify_export(self, export_id: str, options: ExportOptions) -> Job[Any]:
         """Change an export's options live (``UpdateExport``; remove + add where #1128)."""
-        from .compat import options_from_arguments
-
-        wanted = check_options(options or options_from_arguments(**arguments))
+        wanted = check_options(options)
         number = ids.export_number(export_id)
         with self.operation("modify_export"), directory_lock(self.options):
             version = self._changing()

@@ -25,10 +25,10 @@ class FileSystemOps(GaneshaBase):
     """create/delete file systems."""
 
     def _check_pool(self, pool_id: str) -> None:
-        if pool_id != ids.pool(self.options.pool):
+        if pool_id != ids.POOL.encode(self.options.pool):
             raise NotFound(
                 f"pool {pool_id} does not exist",
-                hint=f"the ganesha provider has one pool, {ids.pool(self.options.pool)}",
+                hint=f"the ganesha provider has one pool, {ids.POOL.encode(self.options.pool)}",
             )
 
     def create_filesystem(self, pool_id: str, name: str, size: int) -> Job[Any]:
@@ -42,13 +42,13 @@ class FileSystemOps(GaneshaBase):
                 )
             aligned = int(Size(size).align_up(SIZE_ALIGNMENT))
             create_directory(self.options.base, name, aligned)
-            return self.finish("create_filesystem", Kind.FILESYSTEMS, ids.filesystem(name))
+            return self.finish("create_filesystem", Kind.FILESYSTEMS, ids.FILESYSTEM.encode(name))
 
     def delete_filesystem(self, filesystem_id: str) -> Job[Any]:
         """Delete the directory and its contents; refused while it is exported."""
         with self.operation("delete_filesystem"):
-            name = ids.name_of(filesystem_id)
-            if not filesystem_id.startswith("fs:") or "/" in name or name in ("", ".", ".."):
+            name = ids.FILESYSTEM.name(filesystem_id)
+            if "/" in name or name in (".", ".."):
                 raise NotFound(f"file system {filesystem_id} does not exist")
             path = os.path.join(self.options.base, name)
             exported = {os.path.normpath(d) for _, d in self.bus.show_exports()}

@@ -7,31 +7,39 @@ main configuration so a restart keeps them.  See ``providers/ganesha/README.md``
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from storplan.errors import InvalidArgument
+from storplan.errors import InvalidArgument, StorplanError
 from storplan.model.capabilities import Capabilities, Limits, ProviderVersion
 from storplan.model.enums import Capability
+from storplan.model.nas import ExportOptions
+from storplan.providers.kit import Refusal, Request
 from storplan.size import Size
 
-from .ops_exports import ExportOps
+from .exportfile import check_options
+from .ops_exports import ExportOps, check_pseudo
 from .ops_files import SIZE_ALIGNMENT
 from .options import parse_options
 
 if TYPE_CHECKING:
     from storplan.credentials import Secret
+    from storplan.model.state import State
     from storplan.uri import ProviderURI
 
 __all__ = ["GaneshaProvider"]
 
 # Not declared, and why (README): filesystem.grow/shrink (sizes are recorded, not enforced),
 # filesystem snapshots (FSAL_VFS directories have none), nfs.async (Ganesha has no such option),
-# every block capability.
+# nfs.versions (Ganesha sets NFSv3/NFSv4 per export, but the minor versions the capability
+# covers are server-wide), every block capability.
 _DECLARED = frozenset(
     {
         Capability.FILESYSTEMS,
         Capability.NFS_EXPORTS,
         Capability.NFS_ROOT_SQUASH,
+        Capability.NFS_ALL_SQUASH,
+        Capability.NFS_CLIENT_RULES,
         Capability.NFS_ANON_IDS,
         Capability.NFS_SECURITY,
     }
@@ -64,6 +72,39 @@ class GaneshaProvider(ExportOps):
                 hint="run storplan on the NFS server (e.g. over ssh) as root",
             )
         super().__init__(parse_options(uri))
+
+    def identity(self) -> str:
+        """The host's machine id and the base directory: the NFS server and the tree of file
+        systems storplan manages on it, however the URI spells them."""
+        from pathlib import Path
+
+        for candidate in ("/etc/machine-id", "/var/lib/dbus/machine-id"):
+            try:
+                machine = Path(candidate).read_text(encoding="ascii").strip()
+            except OSError:
+                continue
+            if machine:
+                return f"ganesha:{machine}:{self.options.base}"
+        import socket
+
+        return f"ganesha:host-{socket.gethostname()}:{self.options.base}"
+
+    def preflight(self, requests: Sequence[Request], state: State) -> Sequence[Refusal]:
+        """Refuse, before a plan runs, exports Ganesha could not take: pseudo paths its
+        configuration syntax cannot hold, two spellings of one client, NFS minor versions."""
+        del state
+        refusals: list[Refusal] = []
+        for index, request in enumerate(requests):
+            if request.operation not in ("create_export", "modify_export"):
+                continue
+            params = dict(request.params)
+            try:
+                if request.operation == "create_export":
+                    check_pseudo(str(params.get("path", "")))
+                check_options(ExportOptions.from_dict(params))
+            except StorplanError as exc:
+                refusals.append(Refusal(index, "", exc.message, exc.hint))
+        return refusals
 
     def capabilities(self) -> Capabilities:
         """File systems and NFS exports with per-client rules, squashing, anonymous ids and

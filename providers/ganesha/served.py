@@ -20,9 +20,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from storplan.model.enums import Access
+from storplan.model.nas import ExportClient, ExportOptions, Squash
 
 from .clients import canonical_match, kind_of, resolve, served_order
-from .nas import ExportClient, ExportOptions, Squash
 
 __all__ = [
     "UNRESOLVED",
@@ -113,9 +113,10 @@ def rules_for(options: ExportOptions) -> list[ServedRule]:
     rules: list[ServedRule] = []
     for match in served_order(list(by_match)):
         client = by_match[match]
-        targets = [match]
-        if kind_of(match) == "host":
-            targets = resolve(match) or [UNRESOLVED]
+        canonical = canonical_match(match)
+        targets = [canonical]
+        if kind_of(canonical) == "host":
+            targets = resolve(canonical) or [UNRESOLVED]
         for target in targets:
             rules.append(
                 ServedRule(

@@ -85,6 +85,12 @@ def array(ganesha: GaneshaServer, conformance_prefix: str) -> Iterator[Session]:
         opened.close()
 
 
+@pytest.fixture
+def reconnect(ganesha: GaneshaServer) -> Callable[[], Session]:
+    """The conformance kit's ``reconnect``: a second, independent session to the server."""
+    return lambda: storplan.connect(ganesha.uri())
+
+
 _names = itertools.count(1)
 
 

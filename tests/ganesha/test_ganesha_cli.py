@@ -96,7 +96,13 @@ def test_apply_then_plan_is_clean_then_drift_shows(
     assert drift.returncode == 2, drift.stdout + drift.stderr
     [action] = json.loads(drift.stdout)["actions"]
     assert action["operation"] == "modify_export", action
-    assert {"field": "access", "before": "ro", "after": "rw"} in action["changes"], action
+    rule = {"match": "127.0.0.1", "squash": "none"}
+    change = {
+        "field": "clients",
+        "before": [{**rule, "access": "ro"}],
+        "after": [{**rule, "access": "rw"}],
+    }
+    assert change in action["changes"], action
 
     fixed = run(tmp_path, "apply", str(path), "--yes", "--allow-disruptive")  # access change
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr
