@@ -25,13 +25,17 @@ from pathlib import Path
 from typing import Any
 
 from storplan.errors import InvalidArgument
+from storplan.providers.kit.options import OptionSpec, text
+from storplan.providers.kit.options import parse_options as kit_options
 from storplan.uri import ProviderURI
 
 __all__ = ["DEFAULT_SETTINGS", "GaneshaOptions", "parse_options"]
 
 DEFAULT_SETTINGS = "/etc/storplan/ganesha.yaml"
 _KEYS = {"base", "export_dir", "main_config", "bus", "export_ids", "pool", "dbus_name"}
-_QUERY_KEYS = _KEYS - {"base"} | {"settings"}
+_QUERY_OPTIONS = tuple(
+    OptionSpec(key, text) for key in sorted(_KEYS - {"base"} | {"settings"})
+)  # parsed below, with the settings file they override
 _SAFE_PATH = re.compile(r"/[A-Za-z0-9._/+@:-]*")
 _POOL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
 _BUS_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)+")
@@ -67,21 +71,20 @@ def parse_options(uri: ProviderURI) -> GaneshaOptions:
     Raises:
         InvalidArgument: an unknown key, a relative or unsafe path, a bad id range.
     """
-    unknown = set(uri.query) - _QUERY_KEYS
-    if unknown:
-        raise InvalidArgument(
-            f"unknown ganesha URI option(s): {', '.join(sorted(unknown))}",
-            hint=f"known options: {', '.join(sorted(_QUERY_KEYS))}",
-        )
+    query = {
+        key: value
+        for key, value in kit_options("ganesha", uri.query, _QUERY_OPTIONS).items()
+        if value is not None
+    }  # unknown keys refused here, with the closest known one
     if uri.host or uri.user or uri.port is not None:
         raise InvalidArgument(
             "the ganesha provider manages the local ganesha.nfsd: write ganesha:///BASE_DIR",
             hint="run storplan on the NFS server itself (e.g. over ssh)",
         )
-    settings = _read_file(uri.query.get("settings"))
+    settings = _read_file(query.get("settings"))
     if uri.path not in ("", "/"):
         settings["base"] = uri.path
-    settings.update({k: v for k, v in uri.query.items() if k != "settings"})
+    settings.update({k: v for k, v in query.items() if k != "settings"})
     return _build(settings)
 
 
