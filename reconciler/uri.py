@@ -53,8 +53,8 @@ class ProviderURI:
 
     @property
     def identity(self) -> str:
-        """The array this URI reaches, without options: what locks and ownership are keyed
-        by (``sim:///a.db`` and ``sim:///a.db?latency=*:0`` are the same array)."""
+        """The array this URI reaches, without its options; locks and ownership are keyed
+        by it (``sim:///a.db`` and ``sim:///a.db?latency=*:0`` are the same array)."""
         scheme = f"{self.scheme}+{self.transport}" if self.transport else self.scheme
         netloc = (f"{self.user}@" if self.user else "") + self.host
         netloc += f":{self.port}" if self.port is not None else ""

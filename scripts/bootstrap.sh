@@ -1,6 +1,6 @@
 #!/bin/sh
 # Shared by scripts/demo and scripts/test: make sure .venv exists and holds storplan (editable)
-# with its test tools. Works on a fresh Debian 12 (installs python3-venv when it is missing,
+# with its test and documentation tools. Works on a fresh Debian 12 (installs python3-venv when it is missing,
 # as root or through sudo). Re-running is cheap: pip skips what is already installed.
 set -eu
 cd "$(dirname "$0")/.."
@@ -18,6 +18,6 @@ fi
 stamp=.venv/.storplan-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     .venv/bin/python -m pip install --quiet --upgrade pip
-    .venv/bin/python -m pip install --quiet -e '.[test]'
+    .venv/bin/python -m pip install --quiet -e '.[test,docs]'
     touch "$stamp"
 fi

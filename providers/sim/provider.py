@@ -36,7 +36,7 @@ ALIGNMENT = 1 << 20  # the simulator allocates in 1 MiB extents and rounds sizes
 @forwarding("_operation")
 class SimProvider(ProviderBase):
     """The simulator provider (entry point ``sim``): every operation runs through
-    :meth:`_operation` and the simulator's job engine."""
+    ``_operation`` and the simulator's job engine."""
 
     name = "sim"
 

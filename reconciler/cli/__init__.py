@@ -11,12 +11,14 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
+    import argparse
+
     from storplan.errors import StorplanError
 
-__all__ = ["EXIT_BUG", "EXIT_ERROR", "EXIT_INTERRUPTED", "EXIT_OK", "main"]
+__all__ = ["EXIT_BUG", "EXIT_ERROR", "EXIT_INTERRUPTED", "EXIT_OK", "build_parser", "main"]
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -95,6 +97,15 @@ def _parser(argv: Sequence[str]) -> object:
     for name in modules:
         import_module(f"{__name__}.{name}").register(commands)
     return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The complete ``storplan`` argument parser, with every command registered.
+
+    ``main`` builds only the command it runs (start-up time); this is the parser the reference
+    documentation and the man pages are generated from, so they cannot drift from ``--help``.
+    """
+    return cast("argparse.ArgumentParser", _parser(()))
 
 
 def _print_error(exc: StorplanError) -> None:

@@ -129,14 +129,7 @@ class _Builder:
         """An export spec; string clients and client rules without ``access``/``squash`` take
         the export's defaults (``access``, and ``squash`` or the older ``root_squash``)."""
         access = data.get("access", "rw")
-        if "squash" in data and "root_squash" in data:
-            self.error(
-                "export.squash",
-                "root_squash and squash say the same thing twice",
-                (*path, "root_squash"),
-                "keep squash (root, all or none) and remove root_squash",
-            )
-        if "squash" in data:
+        if "squash" in data:  # the newer spelling wins (a default may give the other one)
             squash = data["squash"]
         else:
             squash = Squash.ROOT if data.get("root_squash", True) else Squash.NONE

@@ -17,7 +17,7 @@ from .loader import API_VERSION, KIND
 from .scalars import resolve_plain
 from .spec import ExportSpec, InitiatorSpec, Manifest, SecretRef
 
-__all__ = ["dump_manifest", "manifest_to_data"]
+__all__ = ["dump_manifest", "manifest_to_data", "manifest_value"]
 
 
 # Keys written even when they hold their type's default (they are what identifies an object).
@@ -88,6 +88,11 @@ def _fields(spec: Any) -> dict[str, Any]:
     if "credentials" in data:
         data["credentials"] = {"password": data["credentials"]}
     return data
+
+
+def manifest_value(value: Any) -> Any:
+    """One spec value as a manifest writes it (plain YAML-ready data)."""
+    return _plain(value)
 
 
 def manifest_to_data(manifest: Manifest) -> dict[str, Any]:
