@@ -141,8 +141,8 @@ def read_only(directory: Path) -> Iterator[Path]:
         else:
             yield view
     finally:
-        if mounted:
-            subprocess.run(["umount", str(view)], check=False)
+        if mounted and subprocess.run(["umount", str(view)], check=False).returncode:
+            subprocess.run(["umount", "-l", str(view)], check=False)  # busy: detach it
         directory.chmod(0o700)
 
 

@@ -15,6 +15,8 @@ URI: ``sim:///path/to/state.db?jobs=async&job_seconds=0.5&latency=*:0.01,create_
   ``@N`` limits the fault to the N-th call (``@N-M`` calls N..M, counted per connection),
   without it every call fails.  Also ``$STORPLAN_SIM_FAULTS``.
 * ``seed``: ``default`` (a realistic installation, used when the file is new) or ``empty``.
+* ``lock_timeout``: seconds to wait for another process's write to the file (default 30);
+  longer is a transient error.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ class SimConfig:
     latency: dict[str, float] = field(default_factory=dict)
     faults: tuple[Fault, ...] = ()
     seed: str = "default"
+    lock_timeout: float = 30.0
 
     def latency_of(self, operation: str) -> float:
         return self.latency.get(operation, self.latency.get("*", 0.0))
@@ -107,6 +110,9 @@ _OPTIONS = (
     OptionSpec("latency", text, "", "e.g. latency=*:0.01,create_volume:0.05"),
     OptionSpec("faults", text, "", "e.g. faults=create_volume:fail@3"),
     OptionSpec("seed", choice("default", "empty"), "default", "seed=default or seed=empty"),
+    OptionSpec(
+        "lock_timeout", number(0.0, 3600.0), 30.0, "seconds to wait for another process's write"
+    ),
 )
 
 
@@ -125,4 +131,5 @@ def parse_config(uri: ProviderURI) -> SimConfig:
         latency=latency,
         faults=tuple(faults),
         seed=options["seed"],
+        lock_timeout=options["lock_timeout"],
     )

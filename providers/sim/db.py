@@ -166,8 +166,9 @@ class Tx:
 class Store:
     """One simulator file; hands out one connection per thread."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, lock_timeout: float = 30.0) -> None:
         self.path = path
+        self.lock_timeout = lock_timeout  # how long to wait for another process's write lock
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
@@ -178,7 +179,7 @@ class Store:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             try:
-                conn = open_shared(self.path)
+                conn = open_shared(self.path, self.lock_timeout)
             except sqlite3.OperationalError as exc:
                 raise PermissionDenied(
                     f"cannot open simulator file {self.path}: {exc}",

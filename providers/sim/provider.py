@@ -42,7 +42,7 @@ class SimProvider(ProviderBase):
 
     def __init__(self, uri: ProviderURI, password: Secret | None = None) -> None:
         self.config: SimConfig = parse_config(uri)
-        self.store = Store(self.config.path)
+        self.store = Store(self.config.path, self.config.lock_timeout)
         self.store.initialize(seed_empty if self.config.seed == "empty" else seed_default)
 
     @cached_property

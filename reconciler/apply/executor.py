@@ -120,6 +120,8 @@ class Executor:
         self.cancel = cancel or threading.Event()
         self.after_success = after_success
         self._jobs: dict[str, str] = {}  # action id -> running job id
+        self.settled: list[StepResult] = []
+        """Every outcome so far, in the order they came (what an interrupted run leaves)."""
 
     def _journal(self, action_id: str, state: str, message: str = "", **extra: Any) -> None:
         self.store.step(self.apply_id, action_id, state, message, array_key=self.array_key, **extra)
@@ -194,6 +196,7 @@ class Executor:
 
         def settle(result: StepResult) -> None:  # on the main thread: progress is serial
             results[result.action_id] = result
+            self.settled.append(result)
             if self.progress:
                 self.progress("end", by_id[result.action_id], result)
             for dependent in dependents.get(result.action_id, ()):
@@ -239,11 +242,13 @@ class Executor:
         for future, action_id in running.items():
             if future.cancel():
                 continue  # never started
-            job = self._jobs.get(action_id)
+            job = self._jobs.get(action_id, "")
             where = f"; job {job} may still be running on the array" if job else ""
+            message = f"interrupted while running{where}"
+            self.settled.append(StepResult(action_id, INTERRUPTED, message, 0.0, job))
             # an unwritable journal is the caller's to report, with the apply's own error
             with suppress(StorplanError):
-                self._journal(action_id, INTERRUPTED, f"interrupted while running{where}")
+                self._journal(action_id, INTERRUPTED, message)
 
 
 def summarize(results: list[StepResult]) -> dict[str, int]:

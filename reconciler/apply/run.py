@@ -245,12 +245,13 @@ def _run(
         store.attach(lock, apply_id)
     report = ApplyReport(apply_id, plan, notes=notes)
     cancel = threading.Event()
+    executor: Executor | None = None
     try:
         for array in arrays:
             if array.actions:
-                report.results += _executor(array, store, apply_id, options, cancel).run(
-                    array.actions
-                )
+                executor = _executor(array, store, apply_id, options, cancel)
+                report.results += executor.run(array.actions)
+                executor = None
         record_protection(plan, store)
         if all(r.state == DONE for r in report.results):
             report.remaining = verify(
@@ -260,6 +261,8 @@ def _run(
             )
         report.status = OK if report.ok else FAILED
     except KeyboardInterrupt:
+        if executor is not None:
+            report.results += executor.settled
         report.status = INTERRUPTED
         store.end_apply(apply_id, INTERRUPTED)
         raise ApplyInterrupted(report) from None

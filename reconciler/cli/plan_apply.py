@@ -163,7 +163,9 @@ def run_plan(args: argparse.Namespace) -> int:
     elif args.output == "json":
         sys.stdout.write(plan.to_json())
     elif args.output == "markdown":
-        sys.stdout.write(render_markdown(plan))
+        from storplan.text import printable
+
+        sys.stdout.write(printable(render_markdown(plan), newlines=True))
     else:
         _print_plan(plan)
     return EXIT_CHANGES if plan.has_changes else 0
