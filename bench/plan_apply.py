@@ -123,7 +123,7 @@ def _plan_once(work: Path, volumes: int, runs: int) -> tuple[list[float], int]:
     samples, count = [], 0
     for _ in range(runs):
         start = time.perf_counter()
-        plan = make_plan(manifest, _connect, lambda key: {})  # type: ignore[arg-type]
+        plan = make_plan(manifest, _connect)  # type: ignore[arg-type]
         samples.append(time.perf_counter() - start)
         count = len(plan.actions)
     return samples, count
@@ -195,13 +195,13 @@ def run_parallel_creates(work: Path, runs: int) -> Figure:
     from storplan.apply.executor import Executor
     from storplan.plan.actions import Action
     from storplan.session import connect
-    from storplan.statestore import StateStore
+    from storplan.state import open_store
 
     samples = []
     for rep in range(runs):
         db = work / f"parallel-{rep}.db"
         db.unlink(missing_ok=True)
-        store = StateStore(str(work / f"parallel-state-{rep}.db"))
+        store = open_store(str(work / f"parallel-state-{rep}.db"))
         with connect(f"sim://{db}?latency=create_volume:0.05") as session:
             system = session.get(__import__("storplan").Kind.SYSTEMS, "sim-array-1").id
             actions = [

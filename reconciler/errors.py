@@ -20,6 +20,7 @@ __all__ = [
     "Busy",
     "CapacityExceeded",
     "ConnectionFailed",
+    "Interrupted",
     "InvalidArgument",
     "JobFailed",
     "LockHeld",
@@ -171,6 +172,17 @@ class JobFailed(StorplanError):
         self.cause_code = cause_code
 
 
+class Interrupted(StorplanError):
+    """The user interrupted (Ctrl-C, SIGTERM) while storplan waited; ``job_id`` names a job
+    that may still be running on the array."""
+
+    code = "interrupted"
+
+    def __init__(self, message: str, *, hint: str = "", job_id: str = "") -> None:
+        super().__init__(message, hint=hint)
+        self.job_id = job_id
+
+
 class ManifestError(StorplanError, ValueError):
     """One or more manifests are invalid; ``diagnostics`` lists every problem found (each a
     :class:`storplan.manifest.Diagnostic` with its file:line:column)."""
@@ -241,6 +253,7 @@ _BY_CODE: dict[str, type[StorplanError]] = {
         Timeout,
         JobFailed,
         ApplyRefused,
+        Interrupted,
         LockHeld,
         StateStoreError,
     )

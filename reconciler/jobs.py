@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .errors import Timeout, error_from_code
+from .errors import Interrupted, Timeout, error_from_code
 from .model.enums import JobState
 
 if TYPE_CHECKING:
@@ -29,16 +30,19 @@ def wait_for_job(
     progress: ProgressCallback | None = None,
     poll_interval: float = 0.05,
     max_interval: float = 2.0,
+    cancel: threading.Event | None = None,
 ) -> Job[T]:
     """Poll ``job`` until it finishes and return the finished job.
 
     Polling starts at ``poll_interval`` seconds and backs off to ``max_interval``.
     ``progress`` is called with every new state of the job (including the first and last).
+    ``cancel``, once set, stops the wait at once (the job keeps running on the array).
 
     Raises:
         Timeout: the job is still running after ``timeout`` seconds (it keeps running on the
             array; its id is in the message so it can be inspected with ``storplan job show``).
         StorplanError: the job failed; the error class matches the provider's error code.
+        Interrupted: ``cancel`` was set while waiting.
     """
     deadline = None if timeout is None else time.monotonic() + timeout
     interval = poll_interval
@@ -59,6 +63,13 @@ def wait_for_job(
                 f"({job.percent}% done)",
                 hint=f"it may still finish: storplan job show {job.id}",
             )
-        time.sleep(interval)
+        if cancel is None:
+            time.sleep(interval)
+        elif cancel.wait(interval):
+            raise Interrupted(
+                f"stopped waiting for job {job.id} ({job.operation}, {job.percent}% done)",
+                hint=f"it may still be running on the array: storplan job show {job.id}",
+                job_id=job.id,
+            )
         interval = min(interval * 1.5, max_interval)
         job = provider.job(job.id)

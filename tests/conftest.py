@@ -9,6 +9,12 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import settings
+
+# No test may fail on time: hypothesis's per-example deadline is a wall-clock limit, and this
+# suite shares two cores with other work (a slow example is not a failure).
+settings.register_profile("storplan", deadline=None)
+settings.load_profile("storplan")
 
 # The qemu lab VM (tests/lab): the ``lab`` marker and the session-scoped ``lab`` fixture.
 # The provider conformance kit is opt-in (``-p storplan.conformance``); this suite uses it.

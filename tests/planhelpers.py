@@ -18,13 +18,12 @@ from typing import Any
 
 import yaml
 from storplan.apply import ApplyOptions, ApplyReport, apply_manifest
-from storplan.apply.run import owned_lookup
 from storplan.manifest import ArraySpec, Manifest, load_manifest
 from storplan.model import Job, Kind
-from storplan.plan import Consent, Plan, make_plan
+from storplan.plan import Consent, Plan, StoreMemory, make_plan
 from storplan.session import Session, connect
 from storplan.size import Size
-from storplan.statestore import StateStore
+from storplan.state import StateStore, open_store
 
 SYSTEM = "sim-array-1"
 ALIGN = 1 << 20
@@ -49,7 +48,7 @@ def load(path: Path | str) -> Manifest:
 
 
 def plan(manifest: Manifest, store: StateStore, consent: Consent | None = None) -> Plan:
-    return make_plan(manifest, connector, owned_lookup(store), consent)
+    return make_plan(manifest, connector, StoreMemory(store), consent)
 
 
 def apply(
@@ -63,6 +62,19 @@ def made(job: Job[Any]) -> str:
     """The id of the object a finished job created."""
     assert job.result is not None, job
     return str(job.result.id)
+
+
+def identity(uri: str) -> str:
+    """The identity of the array ``uri`` reaches (what locks key on)."""
+    with connect(uri) as session:
+        return session.provider.identity()
+
+
+def array_key_of(uri: str) -> str:
+    """identity#system of the test system (what ownership keys on)."""
+    session, system = system_session(uri)
+    with session:
+        return f"{session.provider.identity()}#{system}"
 
 
 def system_session(uri: str) -> tuple[Session, str]:
@@ -357,7 +369,7 @@ def build_big_case(directory: Path, count: int = 20) -> BigCase:
     sim_db, state_db = directory / "array.db", directory / "state.db"
     uri = f"sim://{sim_db}"
     first = write_manifest(directory / "initial.yaml", [_initial(uri)])
-    store = StateStore(str(state_db))
+    store = open_store(str(state_db))
     try:
         report = apply(load(first), store)
         assert report.ok, report.results

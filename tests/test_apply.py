@@ -21,6 +21,7 @@ from planhelpers import (
     apply,
     cli_env,
     differences,
+    identity,
     load,
     observe_state,
     plan,
@@ -28,12 +29,13 @@ from planhelpers import (
     system_session,
     write_manifest,
 )
-from storplan.apply import DONE, ApplyRefused
+from storplan.apply import DONE
 from storplan.cli import main
+from storplan.errors import ApplyRefused, LockHeld
 from storplan.manifest import Manifest
 from storplan.model import Kind
 from storplan.plan import Consent
-from storplan.statestore import LockHeld, StateStore
+from storplan.state import StateStore, open_store
 
 
 @pytest.fixture
@@ -43,7 +45,7 @@ def uri(tmp_path: Path) -> str:
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[StateStore]:
-    state = StateStore(str(tmp_path / "state.db"))
+    state = open_store(str(tmp_path / "state.db"))
     yield state
     state.close()
 
@@ -86,8 +88,8 @@ def test_apply_reports_journals_and_records_ownership(
     assert differences(manifest.arrays[0], observe_state(uri)) == []
     steps = store.steps(report.apply_id)
     for action in report.plan.actions:
-        assert [s["state"] for s in steps if s["action"] == action.id] == ["started", DONE]
-    assert store.applies()[0]["status"] == "ok"
+        assert [s.state for s in steps if s.action == action.id] == ["started", DONE]
+    assert store.applies()[0].status == "ok"
     (array_key,) = _array_keys(store)
     keys = set(store.owned(array_key))
     assert {"host:app01", "volume:a", "volume:b", "snapshot:b/s"} <= keys
@@ -120,8 +122,8 @@ def test_lock_of_another_live_apply_is_respected(
     tmp_path: Path, uri: str, store: StateStore
 ) -> None:
     manifest = load(write_manifest(tmp_path / "m.yaml", [entry(uri, [vol("a")])]))
-    lock = store.acquire(uri)
-    with pytest.raises(LockHeld, match=f"storplan unlock {lock}"):
+    lock = store.acquire(identity(uri))
+    with pytest.raises(LockHeld, match=f"storplan unlock {lock.lock_id}"):
         apply(manifest, store, lock_timeout=0.2)
     store.release(lock)
     assert apply(manifest, store).ok
@@ -131,7 +133,7 @@ def test_lock_is_per_array_not_per_uri_spelling(
     tmp_path: Path, uri: str, store: StateStore
 ) -> None:
     manifest = load(write_manifest(tmp_path / "m.yaml", [entry(f"{uri}?latency=*:0", [vol("a")])]))
-    store.acquire(uri)
+    store.acquire(identity(uri))
     with pytest.raises(LockHeld):
         apply(manifest, store, lock_timeout=0)
 
@@ -267,8 +269,9 @@ def test_plan_exit_codes_and_outputs(
         capsys, "plan", paths["good"], *state, "-o", "json", "--out", str(tmp_path / "p.json")
     )
     document = json.loads(out)
-    assert code == 2 and document["format_version"] == 1
-    assert (tmp_path / "p.json").read_text() == out
+    assert code == 2 and document["format_version"] == 2
+    saved = json.loads((tmp_path / "p.json").read_text())
+    assert saved.pop("mac") and saved == document  # the saved plan is signed
     ids = [a["id"] for a in document["actions"]]
     assert ids == [
         "sim/host/app01/create_access_group",
@@ -307,7 +310,7 @@ def test_apply_exit_codes(
     assert (
         code == 0
         and report["ok"]
-        and report["summary"] == {"done": 4, "failed": 0, "not attempted": 0}
+        and report["summary"] == {"done": 4, "failed": 0, "not attempted": 0, "interrupted": 0}
     )
     code, out, _ = cli(capsys, "apply", paths["good"], *state, "--yes")
     assert code == 0 and "No changes" in out
@@ -323,11 +326,11 @@ def test_apply_exit_codes(
     assert code == 0 and {s["state"] for s in json.loads(out)} == {"started", "done"}
     code, _, err = cli(capsys, "unlock", "nosuchlock", *state)
     assert code == 1 and "no lock" in err
-    store = StateStore(paths["state"])
-    lock = store.acquire(uri)
+    store = open_store(paths["state"])
+    lock = store.acquire(identity(uri))
     store.close()
-    code, out, _ = cli(capsys, "unlock", lock, *state)
-    assert code == 0 and out == f"unlocked {uri}\n"
+    code, out, _ = cli(capsys, "unlock", lock.lock_id, *state)
+    assert code == 0 and out == f"unlocked {identity(uri)}\n"
 
 
 @pytest.mark.subprocess

@@ -130,7 +130,7 @@ def test_validate_plan_and_session_gate_need_the_same_capabilities(tmp_path: Pat
     manifest = load_manifest([_manifest(tmp_path, uri)])
     [array] = manifest.arrays
     from_validate = {capability for capability, _ in required_capabilities(array)}
-    plan = make_plan(manifest, connector, lambda _key: {})
+    plan = make_plan(manifest, connector)
     from_plan = {c for a in plan.actions for c in a.op.capabilities(a.params, a.live)}
     assert Capability.VOLUMES in from_validate  # the old validate table forgot it
     assert from_validate == from_plan

@@ -42,6 +42,7 @@ CODES: dict[type[StorplanError], str] = {
     TransientError: "transient",
     Timeout: "timeout",
     JobFailed: "job_failed",
+    errors.Interrupted: "interrupted",
     errors.ManifestError: "manifest_invalid",
     errors.PlanError: "plan_invalid",
     errors.ApplyRefused: "apply_refused",

@@ -25,7 +25,7 @@ from planhelpers import plan as make_plan_for
 from storplan.model import ExportOptions, Kind
 from storplan.plan import Consent, Plan, PlanError, plan_lines
 from storplan.session import Session, connect
-from storplan.statestore import StateStore
+from storplan.state import StateStore, open_store
 
 CASES = Path(__file__).with_name("plans")
 NAMES = sorted(p.name for p in CASES.iterdir() if (p / "case.yaml").exists())
@@ -106,7 +106,11 @@ def _manifest(work: Path, name: str) -> Path:
 
 
 def _normalize(text: str, work: Path) -> str:
-    return text.replace(str(work / "array.db"), "{db}")
+    """The case's paths and the simulator file's random identity, as placeholders."""
+    import re
+
+    text = text.replace(str(work / "array.db"), "{db}")
+    return re.sub(r"sim-[0-9a-f]{8}-[0-9a-f-]{27}", "{identity}", text)
 
 
 def _outcome(name: str, work: Path) -> tuple[dict[str, str], Plan | None]:
@@ -117,7 +121,7 @@ def _outcome(name: str, work: Path) -> tuple[dict[str, str], Plan | None]:
         (work / "case" / source.name).write_text(source.read_text())
     scheme = case.get("provider", "sim")
     os.environ.update(case.get("env", {}))
-    store = StateStore(str(work / "state.db"))
+    store = open_store(str(work / "state.db"))
     try:
         with connect(f"{scheme}://{work / 'array.db'}") as session:
             _seed(session, case.get("steps", []), work, store)

@@ -35,7 +35,7 @@ from planhelpers import (
 )
 from storplan.model import ExportOptions
 from storplan.plan import Plan
-from storplan.statestore import StateStore
+from storplan.state import open_store
 
 World = dict[str, Any]
 SETTINGS = settings(
@@ -221,7 +221,7 @@ def test_apply_converges_and_is_idempotent(world: World) -> None:
         seed(world, uri)
         before = observe_state(uri)
         manifest = load(write_manifest(directory / "m.yaml", [array_entry(world, uri)]))
-        store = StateStore(str(directory / "state.db"))
+        store = open_store(str(directory / "state.db"))
         try:
             first = plan(manifest, store, ALL)
             check_order(first)
@@ -250,7 +250,7 @@ def test_plan_does_not_depend_on_list_order(world: World, order: Any) -> None:
         directory = Path(tmp)
         uri = f"sim://{directory / 'array.db'}"
         seed(world, uri)
-        store = StateStore(str(directory / "state.db"))
+        store = open_store(str(directory / "state.db"))
         try:
             straight = load(write_manifest(directory / "a.yaml", [array_entry(world, uri)]))
             shuffled = load(write_manifest(directory / "b.yaml", [array_entry(world, uri, order)]))

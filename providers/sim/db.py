@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from storplan.errors import InvalidArgument, NotFound, PermissionDenied
+from storplan.errors import InvalidArgument, NotFound, PermissionDenied, TransientError
 from storplan.sqlitefile import open_shared
 
 __all__ = ["FORMAT", "Store", "Tx", "file_identity", "format_id", "parse_id"]
@@ -198,7 +198,7 @@ class Store:
         """
         conn = self._connect()
         with self._writer:
-            conn.execute("BEGIN IMMEDIATE")
+            self._begin(conn, "BEGIN IMMEDIATE")
             try:
                 if self.format in OLD_FORMATS:
                     self._upgrade(Tx(conn))
@@ -213,7 +213,7 @@ class Store:
         """A write transaction that is always rolled back (used to validate a request)."""
         conn = self._connect()
         with self._writer:
-            conn.execute("BEGIN IMMEDIATE")
+            self._begin(conn, "BEGIN IMMEDIATE")
             try:
                 if self.format in OLD_FORMATS:
                     self._upgrade(Tx(conn), remember=False)
@@ -225,11 +225,26 @@ class Store:
     def read(self) -> Iterator[Tx]:
         """A read transaction: every query inside sees one consistent snapshot."""
         conn = self._connect()
-        conn.execute("BEGIN")
+        self._begin(conn, "BEGIN")
         try:
             yield Tx(conn, self.format)
         finally:
             conn.execute("COMMIT")
+
+    def _begin(self, conn: sqlite3.Connection, statement: str) -> None:
+        """Start a transaction; a file another process keeps locked is a transient error
+        (apply retries it), never an internal one."""
+        try:
+            conn.execute(statement)
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise TransientError(
+                    f"simulator file {self.path} stayed locked by another process",
+                    hint="retry when that process is done",
+                ) from None
+            raise PermissionDenied(
+                f"simulator file {self.path}: {exc}", hint="check the file and its permissions"
+            ) from None
 
     def initialize(self, seed: Any) -> None:
         """Create the schema and call ``seed(tx)`` if the file is new; check its format if not

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
-from .executor import DONE, FAILED, NOT_ATTEMPTED, StepResult
-from .run import ApplyOptions, ApplyRefused, ApplyReport, apply_manifest, apply_saved_plan
+from .executor import DONE, FAILED, INTERRUPTED, NOT_ATTEMPTED, StepResult
+from .run import (
+    ApplyInterrupted,
+    ApplyOptions,
+    ApplyReport,
+    apply_manifest,
+    apply_saved_plan,
+    record_protection,
+)
 
 __all__ = [
     "DONE",
     "FAILED",
+    "INTERRUPTED",
     "NOT_ATTEMPTED",
+    "ApplyInterrupted",
     "ApplyOptions",
-    "ApplyRefused",
     "ApplyReport",
     "StepResult",
     "apply_manifest",
     "apply_saved_plan",
+    "record_protection",
 ]

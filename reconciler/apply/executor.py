@@ -2,37 +2,57 @@
 
 An action starts once every action it requires has succeeded; at most ``parallelism`` run at
 once.  When one fails, everything that depends on it (directly or not) is not attempted, while
-independent actions still run.  Every step is journalled before and after it runs, so a
-process killed at any point leaves an accurate record of what was in flight.
+independent actions still run.  Errors the provider marks transient are retried (three times,
+with backoff) and the retries reported.
 
-Ownership is recorded in the same transaction as a create's success, never before: an object
-whose create failed (perhaps because someone else's object has that name) is never owned, so
-pruning can never delete it; a process killed between the create and that record leaves an
-object storplan manages but will not prune, which is the safe side.
+Every step is journalled: ``started`` (with the key the action would own), ``submitted`` (with
+the array's job id, when the job outlives the call), then its outcome.  Ownership is written in
+the same transaction as the outcome, never before: an object whose create failed (perhaps
+someone else's object by that name) is never owned, so pruning can never delete it; a process
+killed between the array's change and that step leaves a ``started`` step the next apply
+reconciles with the live state.
+
+Interrupting (Ctrl-C, SIGTERM): every wait stops at once, the actions still running are
+journalled ``interrupted`` with their job ids, and :class:`KeyboardInterrupt` propagates.
 """
 
 from __future__ import annotations
 
 import heapq
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..errors import StorplanError
+from ..errors import Interrupted, StorplanError, TransientError
 from ..keys import Key, ObjectKind
+from ..state import Ownership
 from .dispatch import dispatch
 
 if TYPE_CHECKING:
+    from ..model.job import Job
     from ..plan.actions import Action
     from ..plan.view import ArrayView
     from ..session import Session
-    from ..statestore import StateStore
+    from ..state import StateStore
 
-__all__ = ["DONE", "FAILED", "NOT_ATTEMPTED", "Executor", "Progress", "StepResult"]
+__all__ = [
+    "DONE",
+    "FAILED",
+    "INTERRUPTED",
+    "NOT_ATTEMPTED",
+    "Executor",
+    "Progress",
+    "StepResult",
+    "summarize",
+]
 
-DONE, FAILED, NOT_ATTEMPTED = "done", "failed", "not attempted"
+DONE, FAILED, NOT_ATTEMPTED, INTERRUPTED = "done", "failed", "not attempted", "interrupted"
+RETRIES = (0.5, 1.0, 2.0)
+"""Seconds to wait before each retry of a transient failure."""
 
 Progress = Callable[[str, "Action", "StepResult | None"], None]
 """Called with ("start", action, None) and ("end", action, result)."""
@@ -40,10 +60,14 @@ Progress = Callable[[str, "Action", "StepResult | None"], None]
 
 @dataclass(frozen=True, slots=True)
 class StepResult:
+    """An action's outcome: its state, the error or note, the time it took, and the array's
+    job id when the job outlived the call."""
+
     action_id: str
     state: str
     message: str = ""
     seconds: float = 0.0
+    job_id: str = ""
 
 
 def ownership_key(action: Action) -> str | None:
@@ -55,6 +79,17 @@ def ownership_key(action: Action) -> str | None:
     if key.kind is ObjectKind.REPLICA:
         key = Key.of(ObjectKind.VOLUME, key.name)
     return str(key)
+
+
+def _ownership(action: Action) -> Ownership | None:
+    """The ownership change a successful action makes."""
+    if action.operation == "rename_volume":
+        old = str(Key.of(ObjectKind.VOLUME, action.params["volume"]))
+        return Ownership("rename", old, str(Key.of(ObjectKind.VOLUME, action.params["name"])))
+    key = ownership_key(action)
+    if key is None:
+        return None
+    return Ownership("forget" if action.is_delete else "add", key)
 
 
 class Executor:
@@ -71,6 +106,8 @@ class Executor:
         parallelism: int = 8,
         timeout: float = 3600.0,
         progress: Progress | None = None,
+        cancel: threading.Event | None = None,
+        after_success: Callable[[Action], None] | None = None,
     ) -> None:
         self.session = session
         self.view = view
@@ -80,37 +117,60 @@ class Executor:
         self.parallelism = max(1, parallelism)
         self.timeout = timeout
         self.progress = progress
+        self.cancel = cancel or threading.Event()
+        self.after_success = after_success
+        self._jobs: dict[str, str] = {}  # action id -> running job id
+
+    def _journal(self, action_id: str, state: str, message: str = "", **extra: Any) -> None:
+        self.store.step(self.apply_id, action_id, state, message, array_key=self.array_key, **extra)
 
     def _step(self, action: Action) -> StepResult:
         started = time.monotonic()
-        key = ownership_key(action)
-        owned: tuple[str, str] | None = None
-        self.store.journal(self.apply_id, action.id, "started")
-        try:
-            dispatch(self.session, self.view, action, {"timeout": self.timeout})
-        except StorplanError as exc:
-            result = StepResult(action.id, FAILED, f"{exc.code}: {exc}", time.monotonic() - started)
-        else:
-            if key is not None and action.verb == "delete":
-                self.store.forget_owned(self.array_key, key)
-            if key is not None and action.verb == "create":
-                owned = (self.array_key, key)
-            if action.operation == "rename_volume":
-                self._move_ownership(action)
-            result = StepResult(action.id, DONE, "", time.monotonic() - started)
-        self.store.journal(self.apply_id, action.id, result.state, result.message, owned=owned)
-        return result
+        self._journal(action.id, "started", owns=ownership_key(action) or "")
 
-    def _move_ownership(self, action: Action) -> None:
-        old = str(Key.of(ObjectKind.VOLUME, action.params["volume"]))
-        new = str(Key.of(ObjectKind.VOLUME, action.params["name"]))
-        owned = self.store.owned(self.array_key)
-        if old in owned:
-            self.store.record_owned(self.array_key, new, owned[old])
-            self.store.forget_owned(self.array_key, old)
+        def submitted(job: Job[Any]) -> None:
+            self._jobs[action.id] = job.id
+            self._journal(action.id, "submitted", f"job {job.id}")
+
+        retried = 0
+        while True:
+            try:
+                dispatch(
+                    self.session,
+                    self.view,
+                    action,
+                    timeout=self.timeout,
+                    cancel=self.cancel,
+                    submitted=submitted,
+                )
+            except Interrupted as exc:
+                return StepResult(action.id, INTERRUPTED, exc.message, 0.0, exc.job_id)
+            except TransientError as exc:
+                if retried < len(RETRIES) and not self.cancel.wait(RETRIES[retried]):
+                    retried += 1
+                    continue
+                return self._settle(
+                    action, FAILED, f"{exc.code}: {exc} (retried {retried}x)", started
+                )
+            except StorplanError as exc:
+                return self._settle(action, FAILED, f"{exc.code}: {exc}", started)
+            note = f"succeeded after {retried} retries of a transient failure" if retried else ""
+            return self._settle(action, DONE, note, started)
+
+    def _settle(self, action: Action, state: str, message: str, started: float) -> StepResult:
+        ownership = _ownership(action) if state == DONE else None
+        self._journal(action.id, state, message, ownership=ownership)
+        if state == DONE and self.after_success is not None:
+            self.after_success(action)
+        job = self._jobs.pop(action.id, "")
+        return StepResult(action.id, state, message, time.monotonic() - started, job)
 
     def run(self, actions: list[Action]) -> list[StepResult]:
-        """Run ``actions`` (in plan order); returns one result per action, in that order."""
+        """Run ``actions`` (in plan order); returns one result per action, in that order.
+
+        Raises:
+            KeyboardInterrupt: interrupted; running actions were journalled ``interrupted``.
+        """
         position = {a.id: i for i, a in enumerate(actions)}
         by_id = {a.id: a for a in actions}
         unmet = {a.id: {r for r in a.requires if r in by_id} for a in actions}
@@ -126,7 +186,7 @@ class Executor:
             if action_id in results:
                 return
             results[action_id] = StepResult(action_id, NOT_ATTEMPTED, f"{cause} did not succeed")
-            self.store.journal(self.apply_id, action_id, NOT_ATTEMPTED, results[action_id].message)
+            self._journal(action_id, NOT_ATTEMPTED, results[action_id].message)
             if self.progress:
                 self.progress("end", by_id[action_id], results[action_id])
             for dependent in dependents.get(action_id, ()):
@@ -145,27 +205,26 @@ class Executor:
                     heapq.heappush(ready, (position[dependent], dependent))
 
         running: dict[Future[StepResult], str] = {}
-        with ThreadPoolExecutor(
-            max_workers=self.parallelism, thread_name_prefix="storplan-apply"
-        ) as pool:
-            try:
-                while ready or running:
-                    while ready and len(running) < self.parallelism:
-                        _, action_id = heapq.heappop(ready)
-                        if action_id not in results:
-                            if self.progress:
-                                self.progress("start", by_id[action_id], None)
-                            running[pool.submit(self._step, by_id[action_id])] = action_id
-                    if not running:
-                        break
-                    finished, _ = wait(running, return_when=FIRST_COMPLETED)
-                    for future in finished:
-                        running.pop(future)
-                        settle(future.result())
-            except KeyboardInterrupt:
-                for future in running:
-                    future.cancel()
-                raise
+        pool = ThreadPoolExecutor(max_workers=self.parallelism, thread_name_prefix="storplan")
+        try:
+            while ready or running:
+                while ready and len(running) < self.parallelism:
+                    _, action_id = heapq.heappop(ready)
+                    if action_id not in results:
+                        if self.progress:
+                            self.progress("start", by_id[action_id], None)
+                        running[pool.submit(self._step, by_id[action_id])] = action_id
+                if not running:
+                    break
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    running.pop(future)
+                    settle(future.result())
+        except BaseException:
+            self._interrupt(running)
+            raise
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
         missing = [a.id for a in actions if a.id not in results]
         if missing:  # requirements that can never be met: a planner bug, reported loudly
             raise StorplanError(
@@ -174,10 +233,22 @@ class Executor:
             )
         return [results[a.id] for a in actions]
 
+    def _interrupt(self, running: dict[Future[StepResult], str]) -> None:
+        """Stop every wait and journal what is still running on the array."""
+        self.cancel.set()
+        for future, action_id in running.items():
+            if future.cancel():
+                continue  # never started
+            job = self._jobs.get(action_id)
+            where = f"; job {job} may still be running on the array" if job else ""
+            # an unwritable journal is the caller's to report, with the apply's own error
+            with suppress(StorplanError):
+                self._journal(action_id, INTERRUPTED, f"interrupted while running{where}")
 
-def summarize(results: list[StepResult]) -> dict[str, Any]:
-    """Counts of done / failed / not attempted."""
+
+def summarize(results: list[StepResult]) -> dict[str, int]:
+    """Counts of done / failed / not attempted / interrupted."""
     return {
         state: sum(1 for r in results if r.state == state)
-        for state in (DONE, FAILED, NOT_ATTEMPTED)
+        for state in (DONE, FAILED, NOT_ATTEMPTED, INTERRUPTED)
     }

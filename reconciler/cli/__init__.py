@@ -42,7 +42,8 @@ _COMMAND_MODULES = {
     ),
     **dict.fromkeys(("fs", "fs-snapshot", "export", "job"), "commands_nas"),
     **dict.fromkeys(("validate", "schema"), "manifests"),
-    **dict.fromkeys(("plan", "apply", "journal", "unlock"), "plan_apply"),
+    **dict.fromkeys(("plan", "apply"), "plan_apply"),
+    **dict.fromkeys(("journal", "unlock"), "journal"),
 }
 _GLOBAL_OPTIONS_WITH_VALUE = {"-u", "--uri", "--password-env", "--password-file"}
 
@@ -110,8 +111,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _print_error(exc: StorplanError) -> None:
     """An error, every problem it carries, and its hints."""
+    from storplan.text import printable
+
     for line in exc.report():
-        print(line, file=sys.stderr)
+        print(printable(line, newlines=True), file=sys.stderr)
+
+
+def _terminated(_signal: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -135,6 +142,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             stream=sys.stderr,
             format="%(levelname)s %(name)s: %(message)s",
         )
+    import signal
+    import threading
+
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _terminated)  # a CI runner's kill: as Ctrl-C
     try:
         result: int = args.handler(args)
         return result
@@ -159,3 +172,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_BUG
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)

@@ -58,6 +58,9 @@ def _rows(items: Sequence[Any], exact_bytes: bool) -> tuple[list[str], list[list
 
 
 def _write_table(columns: list[str], rows: list[list[str]], title: str) -> None:
+    from storplan.text import printable
+
+    rows = [[printable(value) for value in row] for row in rows]
     if not sys.stdout.isatty():
         widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(columns)]
         lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True))]
@@ -66,12 +69,13 @@ def _write_table(columns: list[str], rows: list[list[str]], title: str) -> None:
         return
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title=title, title_justify="left", header_style="bold")
     for column in columns:
         table.add_column(column.replace("_", " "), overflow="fold")
     for row in rows:
-        table.add_row(*row)
+        table.add_row(*(Text(value) for value in row))
     Console().print(table)
 
 

@@ -1,27 +1,52 @@
-"""``storplan plan``, ``apply``, ``journal`` and ``unlock``.
+"""``storplan plan`` and ``storplan apply``.
 
 Exit codes: plan 0 no changes / 2 changes pending / 1 error; apply 0 applied and converged /
-1 refused, failed or not converged; 130 interrupted (see docs/cli.md).
+1 refused, failed or not converged; 130 interrupted (Ctrl-C or SIGTERM); see docs/cli.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from typing import Any
 
-__all__ = ["register"]
+__all__ = ["register", "seconds", "whole_number"]
 
 EXIT_CHANGES = 2
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
+def seconds(text: str) -> float:
+    """An argparse type: a finite number of seconds, 0 or more."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number of seconds >= 0")
+    return value
+
+
+def whole_number(text: str) -> int:
+    """An argparse type: a whole number, 1 or more."""
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= 1")
+    return int(text)
+
+
+def state_option(parser: argparse.ArgumentParser) -> None:
+    """``--state``: the state store."""
     parser.add_argument(
         "--state",
         metavar="PATH",
-        help="state store (default: $STORPLAN_STATE or ~/.local/state/storplan/state.db)",
+        help="state store: a file path or sqlite:PATH "
+        "(default: $STORPLAN_STATE or ~/.local/state/storplan/state.db)",
     )
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    state_option(parser)
     parser.add_argument(
         "--allow-destroy",
         action="store_true",
@@ -31,7 +56,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
         "--allow-disruptive",
         action="store_true",
         help="allow actions that take access away (unmap, remove initiator, "
-        "change or delete exports)",
+        "narrow or delete exports)",
     )
 
 
@@ -44,7 +69,7 @@ def register(commands: Any) -> None:
     )
     plan.add_argument("paths", nargs="*", default=["."], metavar="PATH")
     plan.add_argument("-o", "--output", choices=("text", "json", "markdown"), default="text")
-    plan.add_argument("--out", metavar="FILE", help="also save the plan (JSON) for apply")
+    plan.add_argument("--out", metavar="FILE", help="also save the plan (signed JSON) for apply")
     plan.add_argument(
         "--check", action="store_true", help="only print the summary line (drift detection in CI)"
     )
@@ -54,7 +79,8 @@ def register(commands: Any) -> None:
     apply = commands.add_parser(
         "apply",
         help="make the arrays match the manifests",
-        description="Plan (or read a saved plan.json), show it, confirm, execute, verify.",
+        description="Lock the arrays, plan (or judge a saved plan.json again), show it, "
+        "confirm, execute exactly that plan, verify.",
     )
     apply.add_argument(
         "paths",
@@ -66,30 +92,25 @@ def register(commands: Any) -> None:
     apply.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
     apply.add_argument("-o", "--output", choices=("text", "json"), default="text")
     apply.add_argument(
-        "--parallelism", type=int, default=8, help="actions running at once per array (default 8)"
+        "--parallelism",
+        type=whole_number,
+        default=8,
+        help="actions running at once per array (default 8)",
     )
     apply.add_argument(
-        "--timeout", type=float, default=3600.0, help="seconds to wait for each job (default 3600)"
+        "--timeout",
+        type=seconds,
+        default=3600.0,
+        help="seconds to wait for each job (default 3600)",
     )
     apply.add_argument(
         "--lock-timeout",
-        type=float,
+        type=seconds,
         default=0.0,
         help="seconds to wait for another apply's lock (default: fail at once)",
     )
     _common(apply)
     apply.set_defaults(handler=run_apply)
-
-    journal = commands.add_parser("journal", help="list applies, or the steps of one")
-    journal.add_argument("apply_id", nargs="?")
-    journal.add_argument("--state", metavar="PATH")
-    journal.add_argument("-o", "--output", choices=("text", "json"), default="text")
-    journal.set_defaults(handler=run_journal)
-
-    unlock = commands.add_parser("unlock", help="remove a stale apply lock by its id")
-    unlock.add_argument("lock_id")
-    unlock.add_argument("--state", metavar="PATH")
-    unlock.set_defaults(handler=run_unlock)
 
 
 def _connector(read_only: bool) -> Any:
@@ -114,8 +135,9 @@ def _consent(args: argparse.Namespace) -> Any:
 
 def _print_plan(plan: Any) -> None:
     from storplan.plan import plan_lines
+    from storplan.text import printable
 
-    lines = plan_lines(plan)
+    lines = [(style, printable(text)) for style, text in plan_lines(plan)]
     if sys.stdout.isatty():
         from rich.console import Console
 
@@ -126,27 +148,16 @@ def _print_plan(plan: Any) -> None:
         sys.stdout.write("".join(text + "\n" for _, text in lines))
 
 
-def _make_plan(args: argparse.Namespace) -> Any:
-    from storplan.apply.run import owned_lookup
+def run_plan(args: argparse.Namespace) -> int:
     from storplan.manifest import load_manifest
-    from storplan.plan import make_plan
-    from storplan.statestore import StateStore
+    from storplan.plan import StoreMemory, make_plan, render_markdown, summary_line
+    from storplan.state import open_store
 
     manifest = load_manifest(args.paths)
-    store = StateStore(args.state)
-    try:
-        return manifest, make_plan(manifest, _connector(True), owned_lookup(store), _consent(args))
-    finally:
-        store.close()
-
-
-def run_plan(args: argparse.Namespace) -> int:
-    from storplan.plan import render_markdown, summary_line
-
-    _, plan = _make_plan(args)
+    with open_store(args.state, write=False) as store:  # plan writes nothing to the store
+        plan = make_plan(manifest, _connector(True), StoreMemory(store), _consent(args))
     if args.out:
-        with open(args.out, "w", encoding="utf-8") as handle:
-            handle.write(plan.to_json())
+        _save(plan, args)
     if args.check:
         print(summary_line(plan))
     elif args.output == "json":
@@ -158,59 +169,24 @@ def run_plan(args: argparse.Namespace) -> int:
     return EXIT_CHANGES if plan.has_changes else 0
 
 
-class _Progress:
-    """Apply progress: a rich progress bar on a terminal, one line per action otherwise."""
+def _save(plan: Any, args: argparse.Namespace) -> None:
+    """Write the plan signed with the state store's key (created on first use), mode 0600."""
+    import os
 
-    def __init__(self, total: int) -> None:
-        self.bar: Any = None
-        if sys.stderr.isatty() and total:
-            from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from storplan.state import open_store
 
-            self.bar = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                console=Console(stderr=True),
-            )
-            self.task = self.bar.add_task("applying", total=total)
-            self.bar.start()
-
-    def __call__(self, event: str, action: Any, result: Any) -> None:
-        if event != "end":
-            if self.bar is not None:
-                self.bar.update(
-                    self.task, description=f"{action.symbol} {action.kind} {action.target}"
-                )
-            return
-        mark = {"done": "ok", "failed": "FAILED", "not attempted": "skipped"}[result.state]
-        detail = f": {result.message}" if result.message else ""
-        line = (
-            f"  {mark:7} {action.symbol} {action.kind} {action.target} "
-            f"({result.seconds:.2f}s){detail}"
-        )
-        if self.bar is None:
-            print(line, file=sys.stderr, flush=True)
-            return
-        self.bar.advance(self.task)
-        if result.state != "done":
-            self.bar.console.print(line, markup=False, highlight=False)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.stop()
-
-
-def _options(args: argparse.Namespace, progress: _Progress) -> Any:
-    from storplan.apply import ApplyOptions
-
-    return ApplyOptions(
-        _consent(args), args.parallelism, args.timeout, args.lock_timeout, progress=progress
-    )
+    with open_store(args.state, write=True) as store:
+        key = store.secret_key(create=True)
+    text = plan.to_json(key)
+    temporary = f"{args.out}.{os.getpid()}.tmp"
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(temporary, args.out)
 
 
 def _confirm(args: argparse.Namespace, plan: Any) -> bool:
-    if args.yes or not plan.has_changes:
+    if args.yes:
         return True
     if not sys.stdin.isatty():
         print(
@@ -221,60 +197,95 @@ def _confirm(args: argparse.Namespace, plan: Any) -> bool:
 
 
 def run_apply(args: argparse.Namespace) -> int:
-    from storplan.apply import apply_manifest, apply_saved_plan
-    from storplan.apply.run import record_protection
-    from storplan.statestore import StateStore
+    from storplan.apply import ApplyInterrupted, ApplyOptions, apply_manifest, apply_saved_plan
+    from storplan.errors import ApplyRefused
+    from storplan.state import open_store
 
-    store = StateStore(args.state)
-    progress: _Progress | None = None
-    try:
-        if len(args.paths) == 1 and args.paths[0].endswith(".json"):
-            report = _apply_saved(args, store, apply_saved_plan)
-            if report is None:
-                return 1
-        else:
-            manifest, preview = _make_plan(args)
-            if args.output == "text":
-                _print_plan(preview)
-            if not preview.has_changes:
-                record_protection(preview, store)
-                return 0
-            if not _confirm(args, preview):
-                return 1
-            progress = _Progress(len(preview.actions))
-            report = apply_manifest(manifest, _connector(False), store, _options(args, progress))
-    finally:
-        if progress is not None:
+    from .progress import ApplyProgress
+
+    progress = ApplyProgress(0)
+    saved = len(args.paths) == 1 and args.paths[0].endswith(".json")
+
+    def confirm(plan: Any) -> bool:
+        nonlocal progress
+        ok = _confirm(args, plan)
+        progress = ApplyProgress(len(plan.actions))
+        return ok
+
+    options = ApplyOptions(
+        _consent(args),
+        args.parallelism,
+        args.timeout,
+        args.lock_timeout,
+        progress=lambda *event: progress(*event),
+        show=_print_plan if args.output == "text" else None,
+        confirm=confirm,
+        recheck_after_confirm=not args.yes,
+        command="storplan apply " + " ".join(args.paths),
+    )
+    with open_store(args.state, write=True) as store:
+        try:
+            if saved:
+                report = apply_saved_plan(
+                    _read_plan(args.paths[0]), _connect_record, store, options
+                )
+            else:
+                from storplan.manifest import load_manifest
+
+                report = apply_manifest(
+                    load_manifest(args.paths), _connector(False), store, options
+                )
+        except ApplyInterrupted as stopped:
             progress.close()
-        store.close()
+            _interrupted(stopped.report)
+            return 130
+        except ApplyRefused as refused:
+            progress.close()
+            if refused.message == "the plan was not confirmed":
+                return 1
+            raise
+        finally:
+            progress.close()
     return _report(args, report)
 
 
-def _apply_saved(args: argparse.Namespace, store: Any, apply_saved: Any) -> Any:
-    from storplan.credentials import SecretRef
+def _read_plan(path: str) -> Any:
+    from storplan.errors import InvalidArgument
     from storplan.plan import Plan
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read(16 << 20)
+    except OSError as exc:
+        raise InvalidArgument(f"cannot read the plan {path}: {exc.strerror}") from None
+    return Plan.from_json(text)
+
+
+def _connect_record(uri: str, credentials: dict[str, Any] | None) -> Any:
+    from storplan.credentials import SecretRef
     from storplan.session import connect
 
-    with open(args.paths[0], encoding="utf-8") as handle:
-        plan = Plan.from_json(handle.read())
-    if args.output == "text":
-        _print_plan(plan)
+    reference = SecretRef.from_dict(credentials) if credentials else None
+    return connect(uri, credentials=reference)
 
-    def connect_record(uri: str, credentials: dict[str, Any] | None) -> Any:
-        reference = SecretRef.from_dict(credentials) if credentials else None
-        return connect(uri, credentials=reference)
 
-    if not _confirm(args, plan):
-        return None
-    progress = _Progress(len(plan.actions))
-    try:
-        return apply_saved(plan, connect_record, store, _options(args, progress))
-    finally:
-        progress.close()
+def _interrupted(report: Any) -> None:
+    from storplan.text import printable
+
+    print(f"interrupted: apply {report.apply_id} stopped", file=sys.stderr)
+    for result in report.results:
+        if result.state == "interrupted" and result.job_id:
+            print(
+                f"  {printable(result.action_id)}: job {result.job_id} may still be running "
+                f"(storplan job show {result.job_id})",
+                file=sys.stderr,
+            )
+    print(f"  journal: storplan journal {report.apply_id}", file=sys.stderr)
 
 
 def _report(args: argparse.Namespace, report: Any) -> int:
     from storplan.apply.executor import summarize
+    from storplan.text import printable
 
     counts = summarize(report.results)
     if args.output == "json":
@@ -282,6 +293,7 @@ def _report(args: argparse.Namespace, report: Any) -> int:
             {
                 "apply_id": report.apply_id,
                 "ok": report.ok,
+                "status": report.status,
                 "summary": counts,
                 "results": [
                     {
@@ -289,50 +301,28 @@ def _report(args: argparse.Namespace, report: Any) -> int:
                         "state": r.state,
                         "message": r.message,
                         "seconds": round(r.seconds, 3),
+                        "job": r.job_id or None,
                     }
                     for r in report.results
                 ],
                 "remaining": report.remaining,
+                "notes": report.notes,
             },
             sys.stdout,
             indent=2,
         )
         sys.stdout.write("\n")
-    else:
-        print(
-            f"apply {report.apply_id}: {counts['done']} done, {counts['failed']} failed, "
-            f"{counts['not attempted']} not attempted"
-        )
-        for action_id in report.remaining:
-            print(f"  not converged: {action_id}")
-        if report.ok:
-            print("The arrays match the manifest.")
+        return 0 if report.ok else 1
+    for note in report.notes:
+        print(f"note: {printable(note)}", file=sys.stderr)
+    if not report.apply_id:  # nothing to do (the plan shown said so)
+        return 0
+    print(
+        f"apply {report.apply_id}: {counts['done']} done, {counts['failed']} failed, "
+        f"{counts['not attempted']} not attempted"
+    )
+    for action_id in report.remaining:
+        print(f"  not converged: {printable(action_id)}")
+    if report.ok:
+        print("The arrays match the manifest.")
     return 0 if report.ok else 1
-
-
-def run_journal(args: argparse.Namespace) -> int:
-    from storplan.statestore import StateStore
-
-    store = StateStore(args.state)
-    try:
-        rows = store.steps(args.apply_id) if args.apply_id else store.applies()
-    finally:
-        store.close()
-    if args.output == "json":
-        json.dump(rows, sys.stdout, indent=2)
-        sys.stdout.write("\n")
-    else:
-        for row in rows:
-            print("  ".join(str(v) for v in row.values()))
-    return 0
-
-
-def run_unlock(args: argparse.Namespace) -> int:
-    from storplan.statestore import StateStore
-
-    store = StateStore(args.state)
-    try:
-        print(f"unlocked {store.unlock(args.lock_id)}")
-    finally:
-        store.close()
-    return 0

@@ -1,6 +1,6 @@
 """Planning: diff a manifest against live state into an ordered, typed, risk-rated plan.
 
-``make_plan(manifest, connector, owned)`` returns a :class:`Plan` (or raises
+``make_plan(manifest, connector, memory)`` returns a :class:`Plan` (or raises
 :class:`PlanError` listing why the manifest cannot be reached); render it with
 :func:`plan_lines` / :func:`render_markdown`, save it with ``Plan.to_json``.
 """
@@ -11,24 +11,29 @@ from .actions import Action, Change, Risk
 from .builder import Ownership, Problem
 from .checks import Consent
 from .document import FORMAT_VERSION, ArrayRecord, Plan
-from .planner import PlanError, ReadOnlyProvider, array_key, make_plan
+from .memory import EMPTY, Memory, StoreMemory
+from .planner import PlanError, ReadOnlyProvider, array_key, make_plan, plan_sessions
 from .render import plan_lines, render_markdown, summary_line
 
 __all__ = [
+    "EMPTY",
     "FORMAT_VERSION",
     "Action",
     "ArrayRecord",
     "Change",
     "Consent",
+    "Memory",
     "Ownership",
     "Plan",
     "PlanError",
     "Problem",
     "ReadOnlyProvider",
     "Risk",
+    "StoreMemory",
     "array_key",
     "make_plan",
     "plan_lines",
+    "plan_sessions",
     "render_markdown",
     "summary_line",
 ]

@@ -60,6 +60,8 @@ class ArrayPlan:
     capabilities: Capabilities
     limits: Limits
     owned: dict[str, Ownership] = field(default_factory=dict)
+    array_key: str = ""
+    memory: Any = None  # a .memory.Memory (CHAP secrets last applied)
     actions: list[Action] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     _providers: dict[str, list[str]] = field(default_factory=dict)

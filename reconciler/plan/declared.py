@@ -15,6 +15,7 @@ def declared_keys(array: ArraySpec) -> set[str]:
     keeps, and what preflight counts as managed."""
     keys = {str(Key.of(K.POOL, p.name)) for p in array.pools}
     keys |= {str(Key.of(K.HOST, h.name)) for h in array.hosts}
+    keys |= {str(Key.of(K.HOST, old)) for h in array.hosts for old in h.previous_names}
     for v in array.volumes:
         keys.add(str(Key.of(K.VOLUME, v.name)))
         keys |= {str(Key.of(K.VOLUME, old)) for old in v.previous_names}

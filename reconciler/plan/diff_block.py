@@ -59,21 +59,37 @@ def _chap_actions(plan: ArrayPlan, host: HostSpec, live: dict[str, Any]) -> None
             continue
         current = live.get(initiator.id)
         mutual_user = chap.mutual.user if chap.mutual else None
+        change = Change("chap_user", current.chap_user if current else None, chap.user)
         if (
             current is not None
             and current.chap_user == chap.user
             and current.mutual_chap_user == mutual_user
         ):
-            continue
+            if not _rotated(plan, host, initiator):
+                continue
+            change = Change("chap", "secret as last applied", "secret changed")
         plan.add(
             "set_chap",
             chap_params(host.name, initiator),
             provides=(chap_key(host.name),),
             after=(Key.of(K.HOST, host.name), Key.of(K.INITIATOR, host.name, initiator.id)),
             depends_on=(Key.of(K.HOST, host.name),),
-            changes=(Change("chap_user", current.chap_user if current else None, chap.user),),
+            changes=(change,),
             origin=Origin(initiator, _CHAP_FIELDS),
         )
+
+
+def _rotated(plan: ArrayPlan, host: HostSpec, initiator: Any) -> bool:
+    """True if a CHAP secret differs from the one storplan last applied (a keyed digest)."""
+    if plan.memory is None:
+        return False
+    target = Key.of(K.INITIATOR, host.name, initiator.id).target
+    chap = initiator.chap
+    if plan.memory.secret_changed(plan.array_key, target, chap.secret):
+        return True
+    return chap.mutual is not None and bool(
+        plan.memory.secret_changed(plan.array_key, f"{target}#mutual", chap.mutual.secret)
+    )
 
 
 def diff_hosts(plan: ArrayPlan, array: ArraySpec) -> None:

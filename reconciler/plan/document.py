@@ -18,7 +18,8 @@ from .builder import Problem
 
 __all__ = ["FORMAT_VERSION", "ArrayRecord", "Plan"]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""Plan documents this storplan writes and reads (1: before identities and MACs)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +33,12 @@ class ArrayRecord:
     system_name: str
     fingerprints: dict[str, str] = field(default_factory=dict)
     protected: tuple[str, ...] = ()  # keys the manifest protects (recorded on apply)
+    identity: str = ""  # the array's own identity (Provider.identity()), what locks key on
+
+    @property
+    def array_key(self) -> str:
+        """What ownership and protection are keyed by: identity and system."""
+        return f"{self.identity}#{self.system_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +50,8 @@ class Plan:
     actions: tuple[Action, ...]
     problems: tuple[Problem, ...] = ()
     consent: dict[str, bool] = field(default_factory=dict)
+    source: dict[str, Any] | None = field(default=None, compare=False, repr=False)
+    """The document as it was read, when the plan comes from a file (its MAC covers it)."""
 
     @property
     def has_changes(self) -> bool:
@@ -79,6 +88,7 @@ class Plan:
                     "system_name": a.system_name,
                     "fingerprints": a.fingerprints,
                     "protected": list(a.protected),
+                    "identity": a.identity,
                 }
                 for a in self.arrays
             ],
@@ -89,8 +99,18 @@ class Plan:
             "actions": [a.to_dict() for a in self.actions],
         }
 
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n"
+    def to_json(self, key: bytes | None = None) -> str:
+        """The plan document; with the state store's ``key`` it is signed (a MAC)."""
+        from .signing import sign
+
+        document = self.to_dict() if key is None else sign(self.to_dict(), key)
+        return json.dumps(document, indent=2, sort_keys=True) + "\n"
+
+    def signed_by(self, key: bytes | None) -> bool:
+        """True if this plan was read from a document whose MAC matches ``key``."""
+        from .signing import verify
+
+        return self.source is not None and verify(self.source, key)
 
     @classmethod
     def from_json(cls, text: str) -> Plan:
@@ -105,12 +125,13 @@ class Plan:
         except (ValueError, AttributeError):
             raise InvalidArgument(
                 "the file is not a storplan plan (not JSON)",
-                hint="save plans with storplan plan -o plan.json",
+                hint="save plans with storplan plan --out plan.json",
             ) from None
         if version != FORMAT_VERSION:
             raise InvalidArgument(
                 f"plan format_version {version!r} is not supported",
-                hint=f"this storplan reads format_version {FORMAT_VERSION}; re-run storplan plan",
+                hint=f"this storplan reads format_version {FORMAT_VERSION}: run storplan plan "
+                "--out again",
             )
         try:
             arrays = tuple(
@@ -122,6 +143,7 @@ class Plan:
                     a["system_name"],
                     dict(a["fingerprints"]),
                     tuple(a.get("protected", ())),
+                    str(a["identity"]),
                 )
                 for a in data["arrays"]
             )
@@ -130,8 +152,10 @@ class Plan:
                 Problem(p["array"], p["message"], p.get("hint", ""))
                 for p in data.get("problems", ())
             )
-        except (KeyError, TypeError, ValueError) as exc:
+        except InvalidArgument:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise InvalidArgument(
-                f"the plan document is damaged: {exc}", hint="re-run storplan plan"
+                f"the plan document is damaged: {exc!r}", hint="run storplan plan --out again"
             ) from None
-        return cls(data["manifest"], arrays, actions, problems, dict(data.get("consent", {})))
+        return cls(data["manifest"], arrays, actions, problems, dict(data.get("consent", {})), data)

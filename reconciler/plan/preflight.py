@@ -20,10 +20,8 @@ from typing import Any
 
 from ..catalogue import Params
 from ..keys import Key, ObjectKind
-from ..manifest.spec import ArraySpec
 from .builder import ArrayPlan
 from .checks import check_capacity
-from .declared import declared_keys
 
 __all__ = ["PlanContext", "preflight"]
 
@@ -31,12 +29,10 @@ __all__ = ["PlanContext", "preflight"]
 class PlanContext:
     """The catalogue's :class:`~storplan.catalogue.Context` over one array plan."""
 
-    def __init__(self, plan: ArrayPlan, array: ArraySpec) -> None:
+    def __init__(self, plan: ArrayPlan, declared: set[str]) -> None:
         self.plan = plan
         self.limits = plan.limits
-        self._declared = declared_keys(array) | {
-            str(Key.of(ObjectKind.HOST, h.name)) for h in array.hosts
-        }
+        self._declared = declared
         self._created: dict[str, Params] = {}
         self._removed: set[str] = set()
         for action in plan.actions:
@@ -75,9 +71,10 @@ class PlanContext:
         return SecretRef.from_dict(dict(reference)).problem()
 
 
-def preflight(plan: ArrayPlan, array: ArraySpec, provider: Any) -> None:
-    """Add a problem to ``plan`` for everything its actions would be refused for."""
-    context = PlanContext(plan, array)
+def preflight(plan: ArrayPlan, declared: set[str], provider: Any) -> None:
+    """Add a problem to ``plan`` for everything its actions would be refused for
+    (``declared``: the keys the manifest names, see :func:`.declared.declared_keys`)."""
+    context = PlanContext(plan, declared)
     for action in plan.actions:
         findings = action.op.check_limits(action.params, plan.limits)
         for check in action.op.checks:

@@ -158,9 +158,8 @@ def smis_outcome(case: Case, work: Path) -> SmisOutcome:
     from smishelpers import URI
     from smishelpers import connect as connect_mock
     from storplan.apply import ApplyOptions, apply_manifest
-    from storplan.apply.run import owned_lookup
-    from storplan.plan import ReadOnlyProvider, make_plan
-    from storplan.statestore import StateStore
+    from storplan.plan import ReadOnlyProvider, StoreMemory, make_plan
+    from storplan.state import open_store
     from storplan.uri import parse_uri
 
     array = build_array(_flavour(case.flavour))
@@ -176,7 +175,7 @@ def smis_outcome(case: Case, work: Path) -> SmisOutcome:
         provider = ReadOnlyProvider(connect_mock(array, spec.provider)).as_provider()
         return Session(provider, parse_uri(spec.provider))
 
-    store = StateStore(str(work / "state.db"))
+    store = open_store(str(work / "state.db"))
     try:
         manifest: Any = None
         try:  # plan: online validation, then the planner and its preflight
@@ -188,7 +187,7 @@ def smis_outcome(case: Case, work: Path) -> SmisOutcome:
                 manifest = load_manifest(["manifest.yaml"], offline=True)
         else:
             try:
-                make_plan(manifest, read_only, owned_lookup(store))
+                make_plan(manifest, read_only, StoreMemory(store))
                 seen = []
             except PlanError as exc:
                 seen = _plan_seen(exc)

@@ -16,12 +16,11 @@ import yaml
 from mockarray.array import MockArray
 from smishelpers import connect
 from storplan.apply import DONE, ApplyOptions, apply_manifest
-from storplan.apply.run import owned_lookup
 from storplan.manifest import ArraySpec, load_manifest
 from storplan.model import Kind
-from storplan.plan import Consent, make_plan
+from storplan.plan import Consent, StoreMemory, make_plan
 from storplan.session import Session
-from storplan.statestore import StateStore
+from storplan.state import open_store
 from storplan.uri import parse_uri
 
 URI = "smis+https://admin@array.example.com:5989/"
@@ -80,7 +79,7 @@ def manifest_for(array: MockArray, path: Path) -> Path:
 
 @pytest.fixture
 def store(tmp_path: Path) -> Any:
-    state = StateStore(str(tmp_path / "state.db"))
+    state = open_store(str(tmp_path / "state.db"))
     yield state
     state.close()
 
@@ -90,7 +89,7 @@ def test_plan_apply_and_converge(mock_array: MockArray, tmp_path: Path, store: A
         return Session(connect(mock_array, spec.provider), parse_uri(spec.provider))
 
     manifest = load_manifest([manifest_for(mock_array, tmp_path / "m.yaml")], connector=connector)
-    plan = make_plan(manifest, connector, owned_lookup(store), ALL)
+    plan = make_plan(manifest, connector, StoreMemory(store), ALL)
     operations = {a.operation for a in plan.actions}
     assert {"create_volume", "map_volume", "create_snapshot", "create_replica"} <= operations
     assert not [a.blocked for a in plan.actions if a.blocked]
@@ -110,5 +109,5 @@ def test_plan_apply_and_converge(mock_array: MockArray, tmp_path: Path, store: A
     assert [r.kind for r in state.replicas] == ["copy"]
     again = apply_manifest(manifest, connector, store, options)
     assert again.ok and again.results == []  # a second apply is a no-op
-    assert make_plan(manifest, connector, owned_lookup(store), ALL).actions == ()
+    assert make_plan(manifest, connector, StoreMemory(store), ALL).actions == ()
     assert connect(mock_array).observe(frozenset({Kind.VOLUMES})).volumes == state.volumes

@@ -1,0 +1,103 @@
+"""``storplan journal`` and ``storplan unlock``: what applies did, and manual lock recovery."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from typing import Any
+
+from .plan_apply import state_option
+
+__all__ = ["register"]
+
+
+def register(commands: Any) -> None:
+    journal = commands.add_parser(
+        "journal",
+        help="list applies, or the steps of one",
+        description="List recent applies (status: running, ok, failed, interrupted, "
+        "abandoned), or every step of one apply. Reads the state store; changes nothing.",
+    )
+    journal.add_argument("apply_id", nargs="?")
+    state_option(journal)
+    journal.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    journal.set_defaults(handler=run_journal)
+
+    unlock = commands.add_parser(
+        "unlock",
+        help="remove a stale apply lock by its id",
+        description="Remove a lock whose apply is gone (its apply is marked abandoned).",
+    )
+    unlock.add_argument("lock_id")
+    state_option(unlock)
+    unlock.set_defaults(handler=run_unlock)
+
+
+def _when(epoch: float | None) -> str:
+    """ISO 8601 in local time, with its offset."""
+    if epoch is None:
+        return ""
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(epoch))
+
+
+def run_journal(args: argparse.Namespace) -> int:
+    from storplan.state import open_store
+
+    with open_store(args.state, write=False) as store:
+        if args.apply_id:
+            rows = [_step(s) for s in store.steps(args.apply_id)]
+        else:
+            rows = [_apply(a, store) for a in store.applies()]
+    if args.output == "json":
+        json.dump(rows, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    from storplan.text import printable
+
+    for row in rows:
+        print(printable("  ".join(_text(v) for v in row.values())))
+    return 0
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, dict):
+        return " ".join(f"{k}={v}" for k, v in value.items() if v)
+    if isinstance(value, list):
+        return ",".join(value) or "-"
+    return str(value) if value not in (None, "") else "-"
+
+
+def _apply(record: Any, store: Any) -> dict[str, Any]:
+    counts: dict[str, int] = {}
+    for step in store.steps(record.id):
+        if step.state not in ("started", "submitted"):
+            counts[step.state] = counts.get(step.state, 0) + 1
+    return {
+        "id": record.id,
+        "started": _when(record.started_at),
+        "finished": _when(record.finished_at),
+        "status": record.status,
+        "manifest": record.manifest,
+        "arrays": list(record.arrays),
+        "steps": counts,
+    }
+
+
+def _step(step: Any) -> dict[str, Any]:
+    return {
+        "seq": step.seq,
+        "at": _when(step.at),
+        "action": step.action,
+        "state": step.state,
+        "message": step.message,
+    }
+
+
+def run_unlock(args: argparse.Namespace) -> int:
+    from storplan.state import open_store
+
+    with open_store(args.state, write=True) as store:
+        print(f"unlocked {store.unlock(args.lock_id)}")
+    return 0

@@ -1,0 +1,83 @@
+"""The state store: ownership, the apply journal, locks and keys (see :mod:`.base`).
+
+``open_store(location, write=...)`` opens the store at ``--state`` / ``$STORPLAN_STATE`` /
+``$XDG_STATE_HOME/storplan/state.db``.  Today the one kind is an SQLite file (a path, or
+``sqlite:PATH``); a location that looks like a URL of another scheme is refused with the list of
+supported kinds, never taken for a relative path.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..errors import StateStoreError
+from .base import (
+    ABANDONED,
+    FAILED,
+    INTERRUPTED,
+    OK,
+    RUNNING,
+    ApplyRecord,
+    Lock,
+    LockInfo,
+    Ownership,
+    StateStore,
+    Step,
+    Unfinished,
+)
+
+__all__ = [
+    "ABANDONED",
+    "FAILED",
+    "INTERRUPTED",
+    "OK",
+    "RUNNING",
+    "SUPPORTED",
+    "ApplyRecord",
+    "Lock",
+    "LockInfo",
+    "Ownership",
+    "StateStore",
+    "Step",
+    "Unfinished",
+    "default_location",
+    "open_store",
+]
+
+SUPPORTED = ("a file path or sqlite:PATH (an SQLite file)",)
+_URL = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*):(//)?")
+
+
+def default_location() -> str:
+    """``$STORPLAN_STATE``, else ``$XDG_STATE_HOME/storplan/state.db``."""
+    from ..paths import xdg_path
+
+    return xdg_path("state", "state.db", override="STORPLAN_STATE")
+
+
+def open_store(location: str | None = None, *, write: bool = True) -> StateStore:
+    """The state store at ``location`` (default: :func:`default_location`).
+
+    ``write=False`` opens it for reading (``plan``, ``journal``): nothing is created, a
+    missing store reads as empty and a read-only one works.
+
+    Raises:
+        StateStoreError: an unsupported kind of location, or a store that cannot be used
+            (the message names it).
+    """
+    from .sqlite import SqliteStateStore
+
+    chosen = location or default_location()
+    match = _URL.match(chosen)
+    if match is not None and len(match.group("scheme")) > 1:  # C:\\ is a drive, not a scheme
+        scheme = match.group("scheme").lower()
+        if scheme != "sqlite":
+            raise StateStoreError(
+                f"state store {chosen.split('@')[-1]!r}: {scheme} is not a kind of state store "
+                "this storplan supports",
+                hint="use " + "; ".join(SUPPORTED),
+            )
+        chosen = chosen[match.end() :]
+        if not chosen:
+            raise StateStoreError("sqlite: needs a path", hint="write sqlite:/path/to/state.db")
+    return SqliteStateStore(chosen, write=write)
