@@ -1,4 +1,5 @@
-"""No LUN is exposed before its host's CHAP is set, and a saved plan gets the same preflight.
+"""No LUN is exposed before its host's CHAP is set, and a saved plan gets the same preflight
+(a secret that cannot be read when the saved plan is applied refuses it before any change).
 
 Real: ``storplan`` processes on a simulator file, the simulator's fault injection
 (``faults=set_chap:fail`` in the provider URI: the call raises and changes nothing), the
@@ -77,12 +78,6 @@ def test_a_failing_set_chap_leaves_no_mapping(tmp_path: Path) -> None:
 
 
 @pytest.mark.subprocess
-@pytest.mark.xfail(
-    strict=True,
-    reason="apply of a saved plan (apply_saved_plan, reconciler/apply/run.py) runs no "
-    "preflight: a secret unreadable at apply time fails set_chap after the host, volume and "
-    "mapping steps before it",
-)
 def test_a_saved_plan_is_refused_when_its_secret_cannot_be_read(tmp_path: Path) -> None:
     manifest = _write(tmp_path)
     saved = tmp_path / "plan.json"
@@ -93,4 +88,5 @@ def test_a_saved_plan_is_refused_when_its_secret_cannot_be_read(tmp_path: Path) 
     before = sim_snapshot(tmp_path / "array.db")
     done = run_cli("apply", "--yes", str(saved), env=_env(tmp_path))  # the variable is unset
     assert done.returncode == 1
+    assert f"environment variable {CHAP_ENV} is not set" in done.stderr
     assert sim_snapshot(tmp_path / "array.db") == before, "apply changed the array"
