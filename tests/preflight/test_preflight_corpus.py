@@ -238,6 +238,8 @@ SIM_CODES = {
     "pool.element_type",
     "pool.provisioning",
     "ref.pool",
+    "schema.pattern",
+    "value.size_range",
 }
 SMIS_CODES = {
     "capability.missing",
