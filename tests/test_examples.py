@@ -175,3 +175,54 @@ def test_unreachable_provider_is_a_diagnostic(tmp_path: Path) -> None:
     assert "cannot ask array 'a1' for its capabilities" in found.message
     assert "--offline" in found.hint
     assert validate([path], offline=True).ok
+
+
+# ------------------------------------------------------------------ variables the examples read
+def _env_references(value: object) -> list[str]:
+    """Every ``{env: NAME}`` secret reference in a parsed YAML document."""
+    if isinstance(value, dict):
+        found = [str(value["env"])] if isinstance(value.get("env"), str) else []
+        return found + [name for item in value.values() for name in _env_references(item)]
+    if isinstance(value, list):
+        return [name for item in value for name in _env_references(item)]
+    return []
+
+
+def _readme_examples_section() -> str:
+    text = (ROOT / "README.md").read_text()
+    start = text.index("### Examples and the variables they read")
+    end = text.find("\n#", start + 1)
+    return text[start : end if end > 0 else None]
+
+
+def test_every_variable_an_example_reads_is_documented() -> None:
+    """Preflight refuses a plan whose secrets cannot be read, so a user must learn from the
+    example itself (a comment where it reads the variable) and from README.md which variables
+    to set."""
+    import yaml
+
+    section = _readme_examples_section()
+    seen = []
+    for path in sorted((ROOT / "examples").rglob("*.yaml")):
+        text = path.read_text()
+        lines = text.splitlines()
+        for name in _env_references(list(yaml.safe_load_all(text))):
+            seen.append(name)
+            at = [i for i, line in enumerate(lines) if re.search(rf"\benv:\s*{name}\b", line)]
+            assert at, f"{path.name}: {name} is not written as env: {name}"
+            for index in at:
+                assert name in _comment_at(lines, index), (
+                    f"{path.name}:{index + 1}: no comment at the reference names ${name}"
+                )
+            assert f"`{name}`" in section, f"README.md's examples section does not name {name}"
+    assert "DB01_CHAP_SECRET" in seen  # the walk finds the references there are
+
+
+def _comment_at(lines: list[str], index: int) -> str:
+    """The comment on line ``index`` and the comment-only lines right above it."""
+    parts = [lines[index].partition("#")[2]]
+    above = index - 1
+    while above >= 0 and lines[above].lstrip().startswith("#"):
+        parts.append(lines[above])
+        above -= 1
+    return "\n".join(parts)

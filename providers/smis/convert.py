@@ -12,7 +12,15 @@ from storplan.errors import InvalidArgument
 from storplan.identifiers import InitiatorKind, canonical_iqn, canonical_wwn, canonical_wwpn
 from storplan.model.base import Condition
 from storplan.model.block import Initiator, Pool, Replica, Snapshot, Volume
-from storplan.model.enums import DiskKind, ElementType, Health, LinkState, ReplicaKind, ReplicaState
+from storplan.model.enums import (
+    DiskKind,
+    ElementType,
+    Health,
+    LinkState,
+    Provisioning,
+    ReplicaKind,
+    ReplicaState,
+)
 from storplan.model.system import Disk, System, TargetPort
 from storplan.size import Size
 
@@ -76,6 +84,18 @@ def hidden_pool(instance: Any) -> bool:
     )
 
 
+def provisioning(element_types: frozenset[int]) -> frozenset[Provisioning]:
+    """What volumes a pool can hold, from the element types its capabilities list: thin
+    (``ThinlyProvisionedStorageVolume``), thick (``ThickStorageVolume`` or a generic
+    ``StorageVolume``, which arrays allocate in full); both when the array lists none."""
+    found = set()
+    if cim.ELEMENT_THIN_VOLUME in element_types:
+        found.add(Provisioning.THIN)
+    if {cim.ELEMENT_VOLUME, cim.ELEMENT_THICK_VOLUME} & element_types:
+        found.add(Provisioning.THICK)
+    return frozenset(found) or frozenset(Provisioning)
+
+
 def pool(instance: Any, system_id: str, element_types: frozenset[int], subscribed: int) -> Pool:
     """A concrete pool; thin-capable when its capabilities list thin volumes."""
     health, conditions = health_of(instance)
@@ -100,6 +120,7 @@ def pool(instance: Any, system_id: str, element_types: frozenset[int], subscribe
         free=Size(int(prop(instance, "RemainingManagedSpace", 0))),
         subscribed=Size(subscribed),
         oversubscription_limit=limit,
+        provisioning=provisioning(element_types),
         health=health,
         conditions=conditions,
     )

@@ -13,6 +13,7 @@ example one returning ``pywbem_mock.FakedWBEMConnection``); the default factory 
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -129,10 +130,17 @@ class SmisProvider(VolumeOps, ReplicationOps):
         pools = self.client.enumerate("CIM_StoragePool", ["Primordial", "Usage"])
         from .convert import hidden_pool
 
-        return caps.limits_of(self.client, [p.path for p in pools if not hidden_pool(p)])
+        limits = caps.limits_of(self.client, [p.path for p in pools if not hidden_pool(p)])
+        if self.info.masking == "spc":
+            # Masking and Mapping without groups: a host is an SCSIProtocolController, which
+            # ExposePaths creates only together with an initiator (so validate and preflight
+            # refuse an empty host before anything changes, not create_access_group half-way)
+            limits = replace(limits, min_initiators_per_group=1)
+        return limits
 
     def limits(self) -> Limits:
-        """Size range and granularity the array reports (``GetSupportedSizeRange``)."""
+        """Size range and granularity the array reports (``GetSupportedSizeRange``); at least
+        one initiator per host on arrays without group masking."""
         return self._limits
 
     def version(self) -> ProviderVersion:

@@ -48,7 +48,8 @@ GATE: list[tuple[C, str, Call]] = [
     (C.VOLUME_SHRINK, "resize_volume",
      lambda s, u, n: s.resize_volume(Volume(X, X, X, n, Size(2 * u), True), u)),
     (C.VOLUME_RENAME, "rename_volume", lambda s, u, n: s.rename_volume(X, n)),
-    (C.ACCESS_GROUPS, "create_access_group", lambda s, u, n: s.create_access_group(X, n, [])),
+    # with an initiator: providers where a host exists only through one (min 1) refuse [] first
+    (C.ACCESS_GROUPS, "create_access_group", lambda s, u, n: s.create_access_group(X, n, [IQN])),
     (C.ACCESS_GROUPS, "delete_access_group", lambda s, u, n: s.delete_access_group(X)),
     (C.ACCESS_GROUPS, "add_initiator", lambda s, u, n: s.add_initiator(X, IQN)),
     (C.ACCESS_GROUPS, "remove_initiator", lambda s, u, n: s.remove_initiator(X, IQN)),

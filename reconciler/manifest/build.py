@@ -15,7 +15,7 @@ from ..model.enums import ReplicaKind
 from ..model.nas import EXPORT_OPTION_FIELDS, ExportOptions, Squash
 from ..size import Size
 from ..uri import parse_uri
-from .diagnostics import Diagnostics
+from .diagnostics import Diagnostics, Mark
 from .spec import (
     ArraySpec,
     ChapSpec,
@@ -77,7 +77,9 @@ class _Builder:
             self.error("value.initiator", exc.message, where, exc.hint)
             return None
         chap = data.get("chap")
-        mutual = chap.get("mutual") if chap else None
+        if not chap:
+            return InitiatorSpec(canonical, InitiatorKind(kind), source=self.source(where))
+        mutual = chap.get("mutual")
         return InitiatorSpec(
             canonical,
             InitiatorKind(kind),
@@ -85,11 +87,22 @@ class _Builder:
                 chap["user"],
                 self.secret(chap["secret"]),
                 MutualChapSpec(mutual["user"], self.secret(mutual["secret"])) if mutual else None,
-            )
-            if chap
-            else None,
-            source=self.source(where),
+            ),
+            source=Source(self.doc, where, self._chap_marks(path, chap)),
         )
+
+    def _chap_marks(self, path: Path, chap: dict[str, Any]) -> dict[str, Mark]:
+        """Positions of an initiator's CHAP settings (its spec is positioned at its id), so
+        that a message about a secret points at that secret (only initiators with CHAP)."""
+        fields: list[tuple[str, tuple[str, ...]]] = [
+            ("chap", ()),
+            ("chap.user", ("user",)),
+            ("chap.secret", ("secret",)),
+        ]
+        if chap.get("mutual"):
+            fields += [("chap.mutual.user", ("mutual", "user"))]
+            fields += [("chap.mutual.secret", ("mutual", "secret"))]
+        return {name: self.doc.mark((*path, "chap", *rest)) for name, rest in fields}
 
     def snapshots(self, items: list[dict[str, Any]], path: Path) -> tuple[SnapshotSpec, ...]:
         return tuple(

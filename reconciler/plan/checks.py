@@ -89,10 +89,15 @@ def _new_pool_sizes(plan: ArrayPlan) -> dict[str, int]:
 
 
 def check_capacity(plan: ArrayPlan) -> None:
-    """A problem for each pool the plan would overfill (see the module docstring)."""
+    """A problem for each pool the plan would overfill (see the module docstring), at the
+    manifest position of the action that tips it over (the array would refuse that one, after
+    the actions before it had run)."""
     thick: dict[str, int] = {}
     promised: dict[str, int] = {}
+    over_free: dict[str, Action] = {}
+    over_limit: dict[str, Action] = {}
     planned = _planned_sizes(plan)
+    new_pools = _new_pool_sizes(plan)
     for action in plan.actions:
         growth = _growth(plan, action, planned)
         if growth is None or growth[2] <= 0:
@@ -100,35 +105,47 @@ def check_capacity(plan: ArrayPlan) -> None:
         pool, allocated, subscribed = growth
         thick[pool] = thick.get(pool, 0) + allocated
         promised[pool] = promised.get(pool, 0) + subscribed
-    new_pools = _new_pool_sizes(plan)
+        live_pool: Any = plan.view.pools.get(pool)
+        free = new_pools.get(pool) if live_pool is None else live_pool.free
+        if allocated and free is not None and thick[pool] > free:
+            over_free.setdefault(pool, action)
+        limit = None if live_pool is None else live_pool.oversubscription_limit
+        if limit is not None and live_pool.subscribed + promised[pool] > live_pool.total * limit:
+            over_limit.setdefault(pool, action)
     for name in sorted(promised):
-        live_pool: Any = plan.view.pools.get(name)
-        if live_pool is None:
-            total = new_pools.get(name)
-            if total is not None and thick[name] > total:
+        live_pool = plan.view.pools.get(name)
+        if name in over_free:
+            where = _size_mark(over_free[name])
+            if live_pool is None:
                 plan.problem(
-                    f"new pool {name!r} will have {Size(total).human()}; the plan allocates "
-                    f"{Size(thick[name]).human()} in it",
+                    f"new pool {name!r} will have {Size(new_pools[name]).human()}; the plan "
+                    f"allocates {Size(thick[name]).human()} in it",
                     "give it more disks, use thin volumes or smaller sizes",
-                    code="capacity_exceeded",
+                    where,
+                    "capacity_exceeded",
                 )
-            continue
-        if thick[name] > live_pool.free:
-            plan.problem(
-                f"pool {name!r} has {Size(live_pool.free).human()} free; the plan "
-                f"allocates {Size(thick[name]).human()}",
-                "use thin volumes, smaller sizes or another pool",
-                code="capacity_exceeded",
-            )
-        limit = live_pool.oversubscription_limit
-        if limit is not None and live_pool.subscribed + promised[name] > live_pool.total * limit:
+            else:
+                plan.problem(
+                    f"pool {name!r} has {Size(live_pool.free).human()} free; the plan "
+                    f"allocates {Size(thick[name]).human()}",
+                    "use thin volumes, smaller sizes or another pool",
+                    where,
+                    "capacity_exceeded",
+                )
+        if name in over_limit:
             plan.problem(
                 f"pool {name!r} would promise "
                 f"{Size(live_pool.subscribed + promised[name]).human()}, over its limit of "
-                f"{limit:g} x {Size(live_pool.total).human()}",
+                f"{live_pool.oversubscription_limit:g} x {Size(live_pool.total).human()}",
                 "use smaller sizes or another pool",
-                code="capacity_exceeded",
+                _size_mark(over_limit[name]),
+                "capacity_exceeded",
             )
+
+
+def _size_mark(action: Action) -> Any:
+    """Where the size an action adds to a pool is written (a replica's: its entry)."""
+    return action.mark("size" if "size" in action.params else "")
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,14 @@ from .builder import ArrayPlan
 __all__ = ["diff_hosts", "diff_mappings", "diff_pools", "diff_volumes"]
 
 K = ObjectKind
+# where each parameter of set_chap is written in an initiator entry (so that a message about
+# an unreadable secret points at that secret)
+_CHAP_FIELDS = (
+    ("user", "chap.user"),
+    ("secret", "chap.secret"),
+    ("mutual_user", "chap.mutual.user"),
+    ("mutual_secret", "chap.mutual.secret"),
+)
 
 
 def diff_pools(plan: ArrayPlan, array: ArraySpec) -> None:
@@ -67,7 +75,7 @@ def _chap_actions(plan: ArrayPlan, host: HostSpec, live: dict[str, Any]) -> None
             after=(Key.of(K.HOST, host.name), Key.of(K.INITIATOR, host.name, initiator.id)),
             depends_on=(Key.of(K.HOST, host.name),),
             changes=(change,),
-            origin=Origin(initiator, (("secret", "chap"), ("user", "chap"))),
+            origin=Origin(initiator, _CHAP_FIELDS),
         )
 
 

@@ -10,7 +10,7 @@ from mockarray.repo import U16
 from pywbem import CIMError
 from smishelpers import URI, connect
 from storplan.errors import ProviderError
-from storplan.model import Health, InitiatorKind, Kind, ReplicaKind
+from storplan.model import Health, InitiatorKind, Kind, Provisioning, ReplicaKind
 from storplan.session import Session
 from storplan.uri import parse_uri
 
@@ -71,6 +71,15 @@ def test_observe_reports_what_the_array_holds(mock_array: MockArray) -> None:
     assert (made["snapshot"].volume_id, made["snapshot"].name) == (made["thin"].id, "nightly")
     assert state.replicas == (made["replica"],)
     assert made["replica"].target_volume_id == volumes["db-log-copy"].id
+
+
+def test_pools_report_the_provisioning_their_capabilities_list(provider: Any) -> None:
+    """Element types 5 (thin) and 2/7 (generic, thick) decide what a pool holds, so preflight
+    can refuse a thin volume in a thick-only pool before anything changes."""
+    thin, thick = Provisioning.THIN, Provisioning.THICK
+    expected = {"gold": {thin, thick}, "silver": {thick}, "pool0": {thin, thick}, "legacy": {thick}}
+    found = {p.name: set(p.provisioning) for p in provider.observe().pools}
+    assert found == {name: expected[name] for name in found} and len(found) == 2
 
 
 def test_observe_reports_hardware(provider: Any) -> None:

@@ -66,8 +66,13 @@ def test_plain_masking_uses_expose_and_hide_paths() -> None:
     array = build_array(BOLT)
     session = open_session(array)
     pool, system = _setup(session)
-    with pytest.raises(InvalidArgument, match="together with an initiator"):
+    # a host is an SPC, which ExposePaths makes only with an initiator: the provider's limits
+    # say so (min_initiators_per_group 1), so the Session refuses before the provider is called
+    assert session.limits.min_initiators_per_group == 1
+    with pytest.raises(InvalidArgument, match=r"0 initiator\(s\); this provider needs 1\.\."):
         session.create_access_group(system, "empty", [])
+    with pytest.raises(InvalidArgument, match="together with an initiator"):
+        session.provider.create_access_group(system.id, "empty", [])  # the provider's own rule
     host = session.create_access_group(system, "app01", [IQN, WWPN]).result
     [spc] = list(array.repo.each("CIM_SCSIProtocolController"))
     assert spc["ElementName"] == "app01" and host.id.endswith(spc.path["DeviceID"])

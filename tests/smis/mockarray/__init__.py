@@ -3,6 +3,6 @@ asynchronous jobs, and two vendor flavours (see :mod:`.flavours`).  Build one wi
 :func:`build_array`."""
 
 from .build import build_array
-from .flavours import ACME, BOLT, FLAVOURS, Flavour
+from .flavours import ACME, ACME_ISCSI, BOLT, FLAVOURS, Flavour
 
-__all__ = ["ACME", "BOLT", "FLAVOURS", "Flavour", "build_array"]
+__all__ = ["ACME", "ACME_ISCSI", "BOLT", "FLAVOURS", "Flavour", "build_array"]

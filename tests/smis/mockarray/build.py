@@ -65,13 +65,15 @@ def _vendor_mof(flavour: Flavour) -> str:
     )
 
 
-_SCHEMAS: dict[str, Any] = {}
+_SCHEMAS: dict[tuple[str, str, str], Any] = {}
 
 
 def _schema(flavour: Flavour) -> Any:
     """The compiled classes of a flavour (both namespaces), compiled once per process: the
     MOF compiler is by far the slowest part of building a mock array."""
-    if flavour.name not in _SCHEMAS:
+    # keyed by what the classes depend on: variants of a flavour (dataclasses.replace) share it
+    cached = (flavour.prefix, flavour.interop, flavour.namespace)
+    if cached not in _SCHEMAS:
         conn = FakedWBEMConnection(default_namespace=flavour.namespace)
         for namespace in (flavour.interop, flavour.namespace):
             if namespace not in conn.namespaces:
@@ -80,8 +82,8 @@ def _schema(flavour: Flavour) -> Any:
             # the interop namespace needs the vendor classes too: pywbem_mock checks the
             # ResultClass of cross-namespace associators against the request's namespace
             conn.compile_mof_string(_vendor_mof(flavour), namespace=namespace)
-        _SCHEMAS[flavour.name] = conn.cimrepository
-    return _SCHEMAS[flavour.name]
+        _SCHEMAS[cached] = conn.cimrepository
+    return _SCHEMAS[cached]
 
 
 def _fresh_repository(schema: Any) -> Any:

@@ -7,13 +7,15 @@
   methods, no pull operations (``CIM_ERR_NOT_SUPPORTED``), ``root/interop``, VPD83 in
   ``OtherIdentifyingInfo``, grow only, snapshots and clones, no LUN choice, and the
   ``FC Target Port`` profile-name typo some arrays really register.
+* ``ACME_ISCSI``: ACME with iSCSI initiators only (not in ``FLAVOURS``: used where a test
+  needs it).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-__all__ = ["ACME", "BOLT", "FLAVOURS", "Flavour"]
+__all__ = ["ACME", "ACME_ISCSI", "BOLT", "FLAVOURS", "Flavour"]
 
 TiB = 1 << 40
 
@@ -43,6 +45,7 @@ class Flavour:
     unique_names: bool
     max_volume_size: int
     job_polls: int = 1
+    hwid_types: tuple[int, ...] = (2, 5)  # StorageHardwareID types: 2 FC port WWN, 5 iSCSI name
     pools: tuple[tuple[str, int, tuple[int, ...], float | None], ...] = ()
 
     def cls(self, base: str) -> str:
@@ -142,3 +145,8 @@ BOLT = Flavour(
 )
 
 FLAVOURS = {f.name: f for f in (ACME, BOLT)}
+"""The flavours every smis test runs against."""
+
+ACME_ISCSI = replace(ACME, name="acme-iscsi", hwid_types=(5,))
+"""ACME with iSCSI host ports only: it registers no FC port WWN hardware ids (the preflight
+corpus proves an FC initiator is refused before anything changes)."""

@@ -60,7 +60,7 @@ def hwid_handlers(array: MockArray) -> dict[str, Any]:
 
     def create(_target: Any, p: NocaseDict) -> Any:
         storage_id, id_type = p.get("StorageID"), int(p.get("IDType") or 0)
-        if not storage_id or id_type not in (2, 5):
+        if not storage_id or id_type not in array.f.hwid_types:
             return U32(4097 if storage_id else 5), {}
         if _hwid(array, storage_id) is not None:
             return U32(4096), {}  # 0x1000: already exists

@@ -155,7 +155,7 @@ def _services(array: MockArray) -> dict[str, Any]:
         "CIM_StorageHardwareIDManagementCapabilities",
         services["hwid"],
         "hwid",
-        SupportedStorageHardwareIDTypes=_u16s([2, 5]),
+        SupportedStorageHardwareIDTypes=_u16s(array.f.hwid_types),
     )
     return services
 

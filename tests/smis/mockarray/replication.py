@@ -38,6 +38,9 @@ def replication_handlers(array: MockArray) -> dict[str, Any]:
             pool, thin = array.delta_pool, True
         else:
             pool = p.get("TargetPool") or array.pool_of(source)["Antecedent"]
+            # the target keeps the source's provisioning: its pool must offer that kind
+            if not ({5} if thin else {2, 7}) & array.element_types(pool):
+                raise fail("the target pool cannot hold volumes provisioned like the source")
             array.check_room(pool, size, thin)
         name = p.get("ElementName") or f"copy-{repo.next_id()}"
 
