@@ -206,8 +206,10 @@ class PlanError(StorplanError):
 
     code = "plan_invalid"
 
-    def __init__(self, problems: Sequence[Any]) -> None:
+    def __init__(self, problems: Sequence[Any], plan: Any = None) -> None:
         self.problems = list(problems)
+        self.plan = plan
+        """The plan of the arrays that could be planned (a fleet's others), when there is one."""
         first = self.problems[0]
         more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
         super().__init__(f"array {first.array}: {first.message}{more}", hint=first.hint)

@@ -44,9 +44,22 @@ def connect(
     Raises:
         InvalidArgument: malformed URI, URI with a password, or no provider for its scheme.
         ConnectionFailed, PermissionDenied: the provider could not open the array.
+
+    A provider whose factory declares ``endpoint(uri)`` with a request limit gets a session
+    that keeps to it, with every other session of the process reaching that endpoint
+    (:mod:`storplan.endpoints`).
     """
     parsed = parse_uri(uri) if isinstance(uri, str) else uri
     if password is None and credentials is not None:
         password = credentials.read("Password")
     factory = find_provider(parsed.provider).load()
-    return Session(factory(parsed, password), parsed)
+    declare = getattr(factory, "endpoint", None)
+    endpoint = declare(parsed) if declare is not None else None
+    if endpoint is None or endpoint.max_requests <= 0:
+        return Session(factory(parsed, password), parsed)
+    from .endpoints import GatedProvider, gate
+
+    slots = gate(endpoint)
+    with slots:  # connecting is a request too
+        provider = factory(parsed, password)
+    return Session(GatedProvider(provider, slots).as_provider(), parsed)

@@ -14,6 +14,8 @@
   refusing unknown keys with the closest known one.
 * :func:`forwarding` — for providers that run every operation through one method.
 * :func:`xdg_path` — default file locations.
+* :class:`Endpoint` — the management endpoint a URI reaches and how many requests it takes at
+  once (declared by a factory's ``endpoint(uri)``; storplan then never exceeds it).
 
 A minimal provider is its package (a class on :class:`ProviderBase` with ``identity``,
 ``capabilities``, ``limits``, ``version``, ``observe``, ``job``, ``jobs``, ``close`` and the
@@ -26,6 +28,7 @@ from storplan.paths import xdg_path
 
 from .base import ProviderBase, Refusal, Request
 from .conflicts import differences, require_same
+from .endpoint import Endpoint
 from .forward import forwarding
 from .ids import IdCodec
 from .jobs import JobBook
@@ -33,6 +36,7 @@ from .options import OptionSpec, parse_options
 from .wrapper import ProviderWrapper
 
 __all__ = [
+    "Endpoint",
     "IdCodec",
     "JobBook",
     "OptionSpec",

@@ -53,6 +53,9 @@ __all__ = [
 DONE, FAILED, NOT_ATTEMPTED, INTERRUPTED = "done", "failed", "not attempted", "interrupted"
 RETRIES = (0.5, 1.0, 2.0)
 """Seconds to wait before each retry of a transient failure."""
+_CANCEL_POLL = 0.2
+"""Seconds between looks at the cancel event while actions run (another array's thread may
+have been interrupted)."""
 
 Progress = Callable[[str, "Action", "StepResult | None"], None]
 """Called with ("start", action, None) and ("end", action, result)."""
@@ -172,6 +175,7 @@ class Executor:
 
         Raises:
             KeyboardInterrupt: interrupted; running actions were journalled ``interrupted``.
+            Interrupted: ``cancel`` was set (by the thread that was interrupted); likewise.
         """
         position = {a.id: i for i, a in enumerate(actions)}
         by_id = {a.id: a for a in actions}
@@ -188,6 +192,7 @@ class Executor:
             if action_id in results:
                 return
             results[action_id] = StepResult(action_id, NOT_ATTEMPTED, f"{cause} did not succeed")
+            self.settled.append(results[action_id])
             self._journal(action_id, NOT_ATTEMPTED, results[action_id].message)
             if self.progress:
                 self.progress("end", by_id[action_id], results[action_id])
@@ -211,6 +216,8 @@ class Executor:
         pool = ThreadPoolExecutor(max_workers=self.parallelism, thread_name_prefix="storplan")
         try:
             while ready or running:
+                if self.cancel.is_set():  # another thread was interrupted: stop this array too
+                    raise Interrupted("the apply was interrupted")
                 while ready and len(running) < self.parallelism:
                     _, action_id = heapq.heappop(ready)
                     if action_id not in results:
@@ -219,7 +226,7 @@ class Executor:
                         running[pool.submit(self._step, by_id[action_id])] = action_id
                 if not running:
                     break
-                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                finished, _ = wait(running, timeout=_CANCEL_POLL, return_when=FIRST_COMPLETED)
                 for future in finished:
                     running.pop(future)
                     settle(future.result())

@@ -1,46 +1,58 @@
-"""Applying: one path for manifests and saved plans — lock, observe once, plan or judge,
-confirm, execute, verify, journal.
+"""Applying: one path for manifests and saved plans — connect, lock, observe once, plan or
+judge, confirm, execute, verify, journal — for every array at once, each array's failure its
+own.
 
-1. Connect to every array and take its lock (keyed by the array's identity; in a fixed order,
-   so two applies never deadlock).
-2. Observe each array once.  A manifest is planned against that observation (preflight
-   included); a saved plan is judged against it (:mod:`.judge`: MAC, identity, fingerprints,
-   risk, protection, ownership, consent, preflight).  Anything blocked: refused, nothing done.
-3. ``confirm(plan)`` (the CLI shows the plan and asks).  After a confirmation that waited for a
-   person, each array is observed again and must still match the plan's fingerprints.
-4. Execute exactly that plan (:mod:`.executor`), journalling every step; ownership is written
-   with each outcome.  Unfinished creates of an apply that died are reconciled first.
-5. Verify with one more observe per array (:mod:`.verify`).
+1. Connect to every array concurrently (at most ``array_parallelism`` at once) and take the
+   locks of their identities one after another, in one order for every apply (two applies
+   over overlapping fleets never deadlock).
+2. Observe each array once, concurrently.  A manifest is planned against that observation
+   (preflight included); a saved plan is judged against it (:mod:`.judge`: MAC, identity,
+   fingerprints, risk, protection, ownership, consent, preflight).
+3. An array that could not be reached, locked, planned or judged, or whose plan is blocked
+   (consent), is left out and reported; the others go on — unless ``all_or_nothing``, when
+   any failure refuses the whole apply before anything changes.  If no array can go on, the
+   failure is raised (one array's own error, or every problem of all of them).
+4. ``confirm(plan)`` (the CLI shows the plan and asks).  After a confirmation that waited for
+   a person, each array is observed again and must still match the plan's fingerprints.
+5. Execute exactly that plan, each array in its own thread with its own action parallelism
+   (:mod:`.executor`), journalling every step with its ownership change; then verify that
+   array with one more observe (:mod:`.verify`).
 
-The journal's status is the truth: ``ok``, ``failed`` (an action failed, the arrays did not
-converge, or an error stopped it), ``interrupted`` (Ctrl-C or SIGTERM: what was still running
-is journalled with its job ids), ``abandoned`` (set by the next apply if this one dies).
+The journal's status is the truth: ``ok`` (every array converged), ``failed`` (an array
+failed anywhere, or an action failed, or an array did not converge), ``interrupted`` (Ctrl-C
+or SIGTERM: what was still running is journalled with its job ids), ``abandoned`` (set by the
+next apply if this one dies).  Arrays left out before executing are journalled as a
+``failed`` step named after the array.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ApplyRefused, StorplanError
+from ..fleet import DEFAULT_ARRAY_PARALLELISM, Failed, each
+from ..plan.builder import Problem
 from ..plan.checks import Consent
-from ..plan.document import ArrayRecord, Plan
-from ..plan.memory import StoreMemory, secret_digest
-from ..plan.planner import legacy_key, plan_sessions
+from ..plan.document import ArrayFailure, Plan
+from ..plan.memory import StoreMemory
+from ..plan.planner import connect_all, plan_sessions, refusal
 from ..plan.view import ArrayView
-from ..state import FAILED, INTERRUPTED, OK, Lock
-from .executor import DONE, Executor, Progress, StepResult
+from ..state import FAILED, INTERRUPTED, OK
+from .arrays import ArrayRun, execute, lock_all, reconcile
+from .executor import DONE, Progress
 from .judge import check_signature, judge_array, stale_changes
-from .verify import verify
+from .report import APPLIED, UNCHANGED, ApplyInterrupted, ApplyReport, ArrayOutcome
 
 if TYPE_CHECKING:
     from ..manifest.spec import ArraySpec, Manifest
-    from ..plan.actions import Action
+    from ..model.state import State
+    from ..plan.document import ArrayRecord
     from ..session import Session
-    from ..state import StateStore
+    from ..state import Lock, StateStore
 
 __all__ = [
     "ApplyInterrupted",
@@ -55,18 +67,11 @@ Connect = Callable[[str, dict[str, Any] | None], "Session"]
 Confirm = Callable[[Plan], bool]
 
 
-class ApplyInterrupted(KeyboardInterrupt):
-    """An apply stopped by Ctrl-C or SIGTERM; its journal says ``interrupted``."""
-
-    def __init__(self, report: ApplyReport) -> None:
-        super().__init__(f"apply {report.apply_id} interrupted")
-        self.report = report
-
-
 @dataclass(frozen=True, slots=True)
 class ApplyOptions:
     consent: Consent = field(default_factory=Consent)
     parallelism: int = 8
+    """Actions running at once on one array."""
     timeout: float = 3600.0
     lock_timeout: float = 0.0
     verify_retries: int = 3
@@ -78,54 +83,10 @@ class ApplyOptions:
     recheck_after_confirm: bool = False
     """Observe again after ``confirm`` (it waited for a person)."""
     command: str = "storplan apply"
-
-
-@dataclass
-class ApplyReport:
-    """What an apply did: one result per action, whether the arrays converged, and notes
-    (ownership adopted from an older store, creates reconciled after a dead apply)."""
-
-    apply_id: str
-    plan: Plan
-    results: list[StepResult] = field(default_factory=list)
-    remaining: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    status: str = OK
-
-    @property
-    def ok(self) -> bool:
-        return all(r.state == DONE for r in self.results) and not self.remaining
-
-
-@dataclass
-class _Array:
-    """One array, ready to execute: its record, session and the view of its one observe."""
-
-    record: ArrayRecord
-    session: Session
-    view: ArrayView
-    actions: list[Action] = field(default_factory=list)
-
-
-@contextmanager
-def _locked(
-    store: StateStore, sessions: dict[str, Session], options: ApplyOptions
-) -> Iterator[list[Lock]]:
-    taken: list[Lock] = []
-    names: dict[str, list[str]] = {}
-    for name, session in sessions.items():
-        names.setdefault(session.provider.identity(), []).append(f"{name} ({session.uri})")
-    try:
-        for identity in sorted(names):  # one order for every apply: no deadlock
-            label = "array " + ", ".join(names[identity])
-            lock = store.acquire(
-                identity, timeout=options.lock_timeout, command=options.command, label=label
-            )
-            taken.append(lock)
-        yield taken
-    finally:
-        for lock in taken:
-            store.release(lock)
+    array_parallelism: int = DEFAULT_ARRAY_PARALLELISM
+    """Arrays worked on at once."""
+    all_or_nothing: bool = False
+    """Refuse the whole apply when any array cannot be planned or judged."""
 
 
 def record_protection(plan: Plan, store: StateStore) -> None:
@@ -135,16 +96,6 @@ def record_protection(plan: Plan, store: StateStore) -> None:
         store.set_protected(record.array_key, record.protected)
 
 
-def _refuse_blocked(plan: Plan, actions: list[Action] | None = None) -> None:
-    blocked = [a for a in (plan.actions if actions is None else actions) if a.blocked]
-    if blocked:
-        first = blocked[0]
-        raise ApplyRefused(
-            f"{len(blocked)} action(s) are blocked, e.g. {first.id}: {first.blocked}",
-            hint="nothing was changed; give the consent the plan asks for, or change the manifest",
-        )
-
-
 def apply_manifest(
     manifest: Manifest,
     connector: Callable[[ArraySpec], Session],
@@ -152,19 +103,38 @@ def apply_manifest(
     options: ApplyOptions = ApplyOptions(),
 ) -> ApplyReport:
     """Plan a manifest under the arrays' locks and apply exactly that plan."""
+    cancel = threading.Event()
+    entries = {a.name: a for a in manifest.arrays}
     with ExitStack() as stack:
-        sessions = {a.name: stack.enter_context(connector(a)) for a in manifest.arrays}
-        locks = stack.enter_context(_locked(store, sessions, options))
-        states = {name: session.observe() for name, session in sessions.items()}
-        notes = _reconcile(manifest, sessions, states, store)
-        plan, planned = plan_sessions(
-            manifest, sessions, StoreMemory(store), options.consent, states
+        sessions, failed = connect_all(
+            manifest.arrays, connector, stack, parallelism=options.array_parallelism, cancel=cancel
         )
-        arrays = [
-            _Array(r, sessions[r.name], planned[r.name].view, list(planned[r.name].actions))
+        locks, lock_failed = lock_all(store, sessions, entries, options)
+        stack.callback(_release, store, locks)
+        found: dict[str, list[str]] = {}
+
+        def observe(array: ArraySpec, session: Session) -> State:
+            state = session.observe()
+            found[array.name] = reconcile(array.name, array.system, session, state, store)
+            return state
+
+        locked = {n: s for n, s in sessions.items() if n not in {f.name for f in lock_failed}}
+        plan, planned = plan_sessions(
+            manifest,
+            locked,
+            StoreMemory(store),
+            options.consent,
+            observe=observe,
+            failed=failed + lock_failed,
+            parallelism=options.array_parallelism,
+            cancel=cancel,
+        )
+        notes = [note for a in manifest.arrays for note in found.get(a.name, ())]
+        runs = [
+            ArrayRun(r, sessions[r.name], planned[r.name].view, list(planned[r.name].actions))
             for r in plan.arrays
         ]
-        return _run(plan, arrays, store, locks, options, notes)
+        return _run(plan, runs, store, locks, options, notes, cancel)
 
 
 def apply_saved_plan(
@@ -172,97 +142,143 @@ def apply_saved_plan(
 ) -> ApplyReport:
     """Apply a saved plan after judging it again (see :mod:`.judge`)."""
     check_signature(plan, store)
+    cancel = threading.Event()
+    entries = {r.name: r for r in plan.arrays}
     with ExitStack() as stack:
-        sessions = {
-            r.name: stack.enter_context(connect(r.provider, r.credentials)) for r in plan.arrays
-        }
-        locks = stack.enter_context(_locked(store, sessions, options))
-        arrays = []
-        for record in plan.arrays:
+        sessions, failed = connect_all(
+            plan.arrays,
+            lambda r: connect(r.provider, r.credentials),
+            stack,
+            parallelism=options.array_parallelism,
+            cancel=cancel,
+        )
+        locks, lock_failed = lock_all(store, sessions, entries, options)
+        stack.callback(_release, store, locks)
+        left_out = {f.name for f in failed + lock_failed}
+
+        def judge(record: ArrayRecord) -> ArrayRun | ArrayFailure:
             session = sessions[record.name]
-            view = ArrayView(session.observe(), record.system_id)
-            judged = judge_array(plan, record, session, view, store, options.consent)
-            arrays.append(_Array(record, session, view, judged))
-        return _run(plan, arrays, store, locks, options, [])
+            stage = "observe"
+            try:
+                state = session.observe()
+                stage = "judge"
+                view = ArrayView(state, record.system_id)
+                judged = judge_array(plan, record, session, view, store, options.consent)
+            except StorplanError as exc:
+                return ArrayFailure.of(record.name, record.provider, stage, exc)
+            return ArrayRun(record, session, view, judged)
+
+        todo = [r for r in plan.arrays if r.name not in left_out]
+        outcomes = each(todo, judge, parallelism=options.array_parallelism, cancel=cancel)
+        runs = [o for o in outcomes if isinstance(o, ArrayRun)]
+        failures = [*plan.failed, *failed, *lock_failed]
+        for record, outcome in zip(todo, outcomes, strict=True):
+            if isinstance(outcome, ArrayFailure):
+                failures.append(outcome)
+            elif isinstance(outcome, Failed):
+                failure = ArrayFailure.of(record.name, record.provider, "judge", outcome.error)
+                failures.append(failure)
+        judged = replace(
+            plan,
+            arrays=tuple(r.record for r in runs),
+            actions=tuple(a for r in runs for a in r.actions),
+            failed=tuple(failures),
+        )
+        return _run(judged, runs, store, locks, options, [], cancel)
 
 
-def _reconcile(
-    manifest: Manifest, sessions: dict[str, Session], states: dict[str, Any], store: StateStore
-) -> list[str]:
-    """Adopt an older store's ownership, and settle the creates of applies that died."""
-    notes = []
-    for array in manifest.arrays:
-        session = sessions[array.name]
-        try:
-            view = ArrayView(states[array.name], array.system)
-        except StorplanError:
-            continue  # the planner reports it, with its position
-        key = f"{session.provider.identity()}#{view.system.id}"
-        legacy = legacy_key(str(session.uri), view.system.id)
-        moved = store.adopt_legacy(legacy, key)
-        if moved:
-            notes.append(
-                f"array {array.name}: {moved} ownership record(s) an older storplan kept "
-                f"under {legacy} now belong to the array's identity {key}"
-            )
-        owned = store.owned(key)
-        for unfinished in store.unfinished_creates(key):
-            if view.lookup(unfinished.key) is not None and unfinished.key not in owned:
-                store.record_owned(key, unfinished.key)
-                outcome = "found on the array after its apply died: recorded as owned"
-            else:
-                outcome = "not found on the array after its apply died"
-            store.settle_unfinished(unfinished, outcome)
-            notes.append(f"array {array.name}: {unfinished.key} {outcome}")
-    return notes
+def _release(store: StateStore, locks: list[Lock]) -> None:
+    for lock in locks:
+        store.release(lock)
+
+
+def _blocked(run: ArrayRun) -> ArrayFailure | None:
+    """An array whose plan has blocked actions does not run (it needs consent first)."""
+    blocked = [a for a in run.actions if a.blocked]
+    if not blocked:
+        return None
+    first, name = blocked[0], run.record.name
+    error = ApplyRefused(
+        f"{len(blocked)} action(s) are blocked, e.g. {first.id}: {first.blocked}",
+        hint="nothing was changed; give the consent the plan asks for, or change the manifest",
+    )
+    problem = Problem(name, error.message, error.hint, code=error.code)
+    return ArrayFailure(name, run.record.provider, "consent", (problem,), error)
+
+
+def _stop(failures: list[ArrayFailure], all_or_nothing: bool) -> StorplanError:
+    error = refusal(failures)
+    if all_or_nothing and len(failures) > 1:
+        error.hint = "nothing was changed on any array (--all-or-nothing)"
+    return error
 
 
 def _run(
     plan: Plan,
-    arrays: list[_Array],
+    runs: list[ArrayRun],
     store: StateStore,
     locks: list[Lock],
     options: ApplyOptions,
     notes: list[str],
+    cancel: threading.Event,
 ) -> ApplyReport:
-    judged = [a for array in arrays for a in array.actions]
-    if judged != list(plan.actions):  # a saved plan, judged again: show what will run
-        plan = replace(plan, actions=tuple(judged))
     if options.show is not None:
         options.show(plan)
-    _refuse_blocked(plan)
-    if not plan.has_changes:  # nothing to journal; protection is still remembered
+    failures = list(plan.failed)
+    failures += [f for f in map(_blocked, runs) if f is not None]
+    going = [r for r in runs if r.record.name not in {f.name for f in failures}]
+    if failures and (not going or options.all_or_nothing):
+        raise _stop(failures, options.all_or_nothing)
+    report = ApplyReport("", plan, notes=notes)
+    report.arrays = [ArrayOutcome.failure(f) for f in failures]
+    report.arrays += [ArrayOutcome(r.record.name, UNCHANGED) for r in going if not r.actions]
+    changing = [r for r in going if r.actions]
+    if not changing:  # nothing to journal; protection is still remembered
         record_protection(plan, store)
-        return ApplyReport("", plan, notes=notes)
+        report.status = OK if report.ok else FAILED
+        return report
     if options.confirm is not None:
         if not options.confirm(plan):
             raise ApplyRefused("the plan was not confirmed", hint="nothing was changed")
         if options.recheck_after_confirm:
-            _recheck(arrays)
-    pairs = [(a.record.name, a.record.array_key) for a in arrays]
-    apply_id = store.begin_apply(plan.manifest, pairs, options.command)
-    for lock in locks:
-        store.attach(lock, apply_id)
-    report = ApplyReport(apply_id, plan, notes=notes)
-    cancel = threading.Event()
-    executor: Executor | None = None
+            changing, stale = _recheck(changing, options, cancel)
+            if stale and (options.all_or_nothing or not changing):
+                raise _stop(stale, options.all_or_nothing)
+            failures += stale
+            report.arrays += [ArrayOutcome.failure(f) for f in stale]
+    pairs = [(r.record.name, r.record.array_key) for r in changing]
+    report.apply_id = store.begin_apply(plan.manifest, pairs, options.command)
+    for lock in locks:  # a dead apply is found through its lock
+        store.attach(lock, report.apply_id)
+    for failure in failures:
+        first = failure.problems[0].message if failure.problems else ""
+        note = f"not applied ({failure.stage}): {first}"
+        store.step(report.apply_id, failure.name, "failed", note)
+    return _execute_all(report, changing, store, options, cancel)
+
+
+def _execute_all(
+    report: ApplyReport,
+    changing: list[ArrayRun],
+    store: StateStore,
+    options: ApplyOptions,
+    cancel: threading.Event,
+) -> ApplyReport:
+    apply_id = report.apply_id
     try:
-        for array in arrays:
-            if array.actions:
-                executor = _executor(array, store, apply_id, options, cancel)
-                report.results += executor.run(array.actions)
-                executor = None
-        record_protection(plan, store)
-        if all(r.state == DONE for r in report.results):
-            report.remaining = verify(
-                [(a.session, a.record.system_id, a.actions) for a in arrays],
-                retries=options.verify_retries,
-                delay=options.verify_delay,
-            )
-        report.status = OK if report.ok else FAILED
+        outcomes = each(
+            changing,
+            lambda run: execute(run, store, apply_id, options, cancel),
+            parallelism=options.array_parallelism,
+            cancel=cancel,
+        )
     except KeyboardInterrupt:
-        if executor is not None:
-            report.results += executor.settled
+        for run in changing:
+            report.results += run.settled
+            settled = run.settled
+            complete = len(settled) == len(run.actions) and all(r.state == DONE for r in settled)
+            state = APPLIED if complete else INTERRUPTED
+            report.arrays.append(ArrayOutcome(run.record.name, state))
         report.status = INTERRUPTED
         store.end_apply(apply_id, INTERRUPTED)
         raise ApplyInterrupted(report) from None
@@ -270,56 +286,51 @@ def _run(
         report.status = FAILED
         store.end_apply(apply_id, FAILED)
         raise
+    for run, outcome in zip(changing, outcomes, strict=True):
+        name = run.record.name
+        if isinstance(outcome, Failed):  # the journal or the executor itself failed
+            report.results += run.settled
+            failure = ArrayFailure.of(name, run.record.provider, "execute", outcome.error)
+            report.arrays.append(ArrayOutcome.failure(failure))
+            continue
+        results, remaining = outcome
+        report.results += results
+        report.remaining += remaining
+        if any(r.state != DONE for r in results):
+            report.arrays.append(ArrayOutcome(name, "failed", "execute"))
+        elif remaining:
+            report.arrays.append(ArrayOutcome(name, "failed", "verify"))
+        else:
+            report.arrays.append(ArrayOutcome(name, APPLIED))
+    record_protection(report.plan, store)
+    report.status = OK if report.ok else FAILED
     store.end_apply(apply_id, report.status)
     return report
 
 
-def _recheck(arrays: list[_Array]) -> None:
-    changed = []
-    for array in arrays:
-        view = ArrayView(array.session.observe(), array.record.system_id)
-        changed += stale_changes(array.record, view)
-    if changed:
-        raise ApplyRefused(
-            "the arrays changed while the plan waited for confirmation:\n  " + "\n  ".join(changed),
-            hint="nothing was changed; run storplan apply again",
-        )
+def _recheck(
+    runs: list[ArrayRun], options: ApplyOptions, cancel: threading.Event
+) -> tuple[list[ArrayRun], list[ArrayFailure]]:
+    """Observe each array again after a confirmation that waited for a person; an array that
+    changed meanwhile is left out (nothing is done on it)."""
 
+    def changes(run: ArrayRun) -> list[str]:
+        return stale_changes(run.record, ArrayView(run.session.observe(), run.record.system_id))
 
-def _executor(
-    array: _Array, store: StateStore, apply_id: str, options: ApplyOptions, cancel: threading.Event
-) -> Executor:
-    key = array.record.array_key
-
-    def remember_secret(action: Action) -> None:
-        if action.operation == "set_chap":
-            _record_digests(store, key, action)
-
-    return Executor(
-        array.session,
-        array.view,
-        store,
-        apply_id,
-        key,
-        parallelism=options.parallelism,
-        timeout=options.timeout,
-        progress=options.progress,
-        cancel=cancel,
-        after_success=remember_secret,
-    )
-
-
-def _record_digests(store: StateStore, array_key: str, action: Action) -> None:
-    """Keep the keyed digests of the CHAP secrets just set (never the secrets)."""
-    from ..credentials import SecretRef
-
-    target = action.target
-    secret_key = store.secret_key(create=True)
-    assert secret_key is not None
-    for param, name in (("secret", target), ("mutual_secret", f"{target}#mutual")):
-        reference = action.params.get(param)
-        if not reference:
-            continue
-        ref = SecretRef.from_dict(reference)
-        if not ref.prompt:
-            store.record_chap_digest(array_key, name, secret_digest(secret_key, ref.read("CHAP")))
+    outcomes = each(runs, changes, parallelism=options.array_parallelism, cancel=cancel)
+    still: list[ArrayRun] = []
+    stale: list[ArrayFailure] = []
+    for run, outcome in zip(runs, outcomes, strict=True):
+        record = run.record
+        if isinstance(outcome, Failed):
+            stale.append(ArrayFailure.of(record.name, record.provider, "recheck", outcome.error))
+        elif outcome:
+            error = ApplyRefused(
+                "the array changed while the plan waited for confirmation:\n  "
+                + "\n  ".join(outcome),
+                hint="nothing was changed on it; run storplan apply again",
+            )
+            stale.append(ArrayFailure.of(record.name, record.provider, "recheck", error))
+        else:
+            still.append(run)
+    return still, stale

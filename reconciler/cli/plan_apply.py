@@ -15,6 +15,7 @@ from typing import Any
 __all__ = ["register", "seconds", "whole_number"]
 
 EXIT_CHANGES = 2
+DEFAULT_ARRAY_PARALLELISM = 64  # storplan.fleet's (not imported: the CLI starts fast)
 
 
 def seconds(text: str) -> float:
@@ -48,6 +49,13 @@ def state_option(parser: argparse.ArgumentParser) -> None:
 def _common(parser: argparse.ArgumentParser) -> None:
     state_option(parser)
     parser.add_argument(
+        "--array-parallelism",
+        type=whole_number,
+        default=DEFAULT_ARRAY_PARALLELISM,
+        metavar="N",
+        help=f"arrays worked on at once (default {DEFAULT_ARRAY_PARALLELISM})",
+    )
+    parser.add_argument(
         "--allow-destroy",
         action="store_true",
         help="allow destructive actions (delete, shrink); implies --allow-disruptive",
@@ -64,8 +72,9 @@ def register(commands: Any) -> None:
     plan = commands.add_parser(
         "plan",
         help="show what apply would change (changes nothing)",
-        description="Diff manifests against the arrays. Exit 0: no "
-        "changes, 2: changes pending, 1: error.",
+        description="Diff manifests against the arrays, all arrays at once. Exit 0: no "
+        "changes, 2: changes pending, 1: error (also when any array could not be planned: "
+        "the others' plan is still shown).",
     )
     plan.add_argument("paths", nargs="*", default=["."], metavar="PATH")
     plan.add_argument("-o", "--output", choices=("text", "json", "markdown"), default="text")
@@ -109,6 +118,12 @@ def register(commands: Any) -> None:
         default=0.0,
         help="seconds to wait for another apply's lock (default: fail at once)",
     )
+    apply.add_argument(
+        "--all-or-nothing",
+        action="store_true",
+        help="refuse the whole apply if any array cannot be reached, locked, planned or "
+        "judged (default: apply the others and report it)",
+    )
     _common(apply)
     apply.set_defaults(handler=run_apply)
 
@@ -149,13 +164,29 @@ def _print_plan(plan: Any) -> None:
 
 
 def run_plan(args: argparse.Namespace) -> int:
+    from storplan.errors import PlanError
     from storplan.manifest import load_manifest
     from storplan.plan import StoreMemory, make_plan, render_markdown, summary_line
     from storplan.state import open_store
 
-    manifest = load_manifest(args.paths)
+    # Offline: each array's provider checks run while it is planned, on its one connection.
+    manifest = load_manifest(args.paths, offline=True)
+    failed: PlanError | None = None
     with open_store(args.state, write=False) as store:  # plan writes nothing to the store
-        plan = make_plan(manifest, _connector(True), StoreMemory(store), _consent(args))
+        try:
+            plan = make_plan(
+                manifest,
+                _connector(True),
+                StoreMemory(store),
+                _consent(args),
+                parallelism=args.array_parallelism,
+            )
+        except PlanError as exc:
+            if exc.plan is None or not exc.plan.arrays:
+                raise
+            failed, plan = exc, exc.plan  # the arrays that could be planned are still shown
+    if failed is not None:
+        _print_problems(failed)
     if args.out:
         _save(plan, args)
     if args.check:
@@ -168,7 +199,16 @@ def run_plan(args: argparse.Namespace) -> int:
         sys.stdout.write(printable(render_markdown(plan), newlines=True))
     else:
         _print_plan(plan)
+    if failed is not None:
+        return 1
     return EXIT_CHANGES if plan.has_changes else 0
+
+
+def _print_problems(error: Any) -> None:
+    from storplan.text import printable
+
+    for line in error.report():
+        print(printable(line), file=sys.stderr)
 
 
 def _save(plan: Any, args: argparse.Namespace) -> None:
@@ -205,13 +245,13 @@ def run_apply(args: argparse.Namespace) -> int:
 
     from .progress import ApplyProgress
 
-    progress = ApplyProgress(0)
+    progress = ApplyProgress(None)
     saved = len(args.paths) == 1 and args.paths[0].endswith(".json")
 
     def confirm(plan: Any) -> bool:
         nonlocal progress
         ok = _confirm(args, plan)
-        progress = ApplyProgress(len(plan.actions))
+        progress = ApplyProgress(plan)
         return ok
 
     options = ApplyOptions(
@@ -224,6 +264,8 @@ def run_apply(args: argparse.Namespace) -> int:
         confirm=confirm,
         recheck_after_confirm=not args.yes,
         command="storplan apply " + " ".join(args.paths),
+        array_parallelism=args.array_parallelism,
+        all_or_nothing=args.all_or_nothing,
     )
     with open_store(args.state, write=True) as store:
         try:
@@ -234,9 +276,8 @@ def run_apply(args: argparse.Namespace) -> int:
             else:
                 from storplan.manifest import load_manifest
 
-                report = apply_manifest(
-                    load_manifest(args.paths), _connector(False), store, options
-                )
+                manifest = load_manifest(args.paths, offline=True)  # see run_plan
+                report = apply_manifest(manifest, _connector(False), store, options)
         except ApplyInterrupted as stopped:
             progress.close()
             _interrupted(stopped.report)
@@ -289,42 +330,31 @@ def _report(args: argparse.Namespace, report: Any) -> int:
     from storplan.apply.executor import summarize
     from storplan.text import printable
 
-    counts = summarize(report.results)
     if args.output == "json":
-        json.dump(
-            {
-                "apply_id": report.apply_id,
-                "ok": report.ok,
-                "status": report.status,
-                "summary": counts,
-                "results": [
-                    {
-                        "action": r.action_id,
-                        "state": r.state,
-                        "message": r.message,
-                        "seconds": round(r.seconds, 3),
-                        "job": r.job_id or None,
-                    }
-                    for r in report.results
-                ],
-                "remaining": report.remaining,
-                "notes": report.notes,
-            },
-            sys.stdout,
-            indent=2,
-        )
+        json.dump(report.to_dict(), sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0 if report.ok else 1
     for note in report.notes:
         print(f"note: {printable(note)}", file=sys.stderr)
-    if not report.apply_id:  # nothing to do (the plan shown said so)
-        return 0
-    print(
-        f"apply {report.apply_id}: {counts['done']} done, {counts['failed']} failed, "
-        f"{counts['not attempted']} not attempted"
-    )
+    for outcome in report.failed_arrays:
+        for problem in outcome.problems:
+            for line in problem.lines():
+                print(printable(line), file=sys.stderr)
+    several = len(report.arrays) > 1
+    if several:
+        for outcome in report.arrays:
+            stage = f" ({outcome.stage})" if outcome.stage else ""
+            print(f"array {printable(outcome.name)}: {outcome.status}{stage}")
+    if report.apply_id:
+        counts = summarize(report.results)
+        print(
+            f"apply {report.apply_id}: {counts['done']} done, {counts['failed']} failed, "
+            f"{counts['not attempted']} not attempted"
+        )
     for action_id in report.remaining:
         print(f"  not converged: {printable(action_id)}")
-    if report.ok:
+    if report.ok and report.apply_id:
         print("The arrays match the manifest.")
+    elif report.failed_arrays and not report.apply_id:
+        print("Nothing was applied.")
     return 0 if report.ok else 1

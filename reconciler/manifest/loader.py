@@ -17,7 +17,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..errors import StorplanError
 from .build import build_arrays
 from .defaults import apply_defaults
 from .diagnostics import Diagnostic, Diagnostics, ManifestError, Mark
@@ -234,18 +233,23 @@ def connect_array(array: ArraySpec) -> Session:
 def _provider_facts(
     manifest: Manifest, diagnostics: Diagnostics, connector: Connector
 ) -> dict[str, ProviderFacts]:
+    from ..fleet import Failed, each
+
+    def ask(array: ArraySpec) -> ProviderFacts:
+        with connector(array) as session:
+            return ProviderFacts(session.capabilities, session.limits)
+
     facts: dict[str, ProviderFacts] = {}
-    for array in manifest.arrays:
-        try:
-            with connector(array) as session:
-                facts[array.name] = ProviderFacts(session.capabilities, session.limits)
-        except StorplanError as exc:
+    for array, outcome in zip(manifest.arrays, each(manifest.arrays, ask), strict=True):
+        if isinstance(outcome, Failed):
             diagnostics.add(
                 "provider.unreachable",
-                f"cannot ask array {array.name!r} for its capabilities: {exc.message}",
+                f"cannot ask array {array.name!r} for its capabilities: {outcome.error.message}",
                 where(array, "provider"),
                 "check the URI and credentials, or validate with --offline",
             )
+        else:
+            facts[array.name] = outcome
     return facts
 
 

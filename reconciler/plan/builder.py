@@ -34,6 +34,25 @@ class Problem:
     where: str = ""
     code: str = "plan"
 
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "array": self.array,
+            "message": self.message,
+            "hint": self.hint,
+            "where": self.where,
+            "code": self.code,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Problem:
+        return cls(
+            str(data["array"]),
+            str(data["message"]),
+            str(data.get("hint", "")),
+            str(data.get("where", "")),
+            str(data.get("code", "plan")),
+        )
+
     def lines(self) -> list[str]:
         """How the command line prints it."""
         head = f"{self.where}: error: " if self.where else "error: "

@@ -12,11 +12,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import InvalidArgument
+from ..errors import InvalidArgument, PlanError, StorplanError
 from .actions import Action
 from .builder import Problem
 
-__all__ = ["FORMAT_VERSION", "ArrayRecord", "Plan"]
+__all__ = ["FORMAT_VERSION", "STAGES", "ArrayFailure", "ArrayRecord", "Plan"]
 
 FORMAT_VERSION = 2
 """Plan documents this storplan writes and reads (1: before identities and MACs)."""
@@ -41,6 +41,47 @@ class ArrayRecord:
         return f"{self.identity}#{self.system_id}"
 
 
+STAGES = ("connect", "lock", "observe", "validate", "plan", "preflight", "judge", "consent")
+"""Where an array's planning can fail, in the order they come."""
+
+
+@dataclass(frozen=True, slots=True)
+class ArrayFailure:
+    """An array entry that could not be planned: at which stage, and every problem found.
+    The other arrays are planned (and applied) without it."""
+
+    name: str
+    provider: str
+    stage: str
+    problems: tuple[Problem, ...]
+    error: StorplanError | None = field(default=None, compare=False, repr=False)
+    """The error itself (in this process; a saved plan has only its problems)."""
+
+    @classmethod
+    def of(
+        cls, name: str, provider: str, stage: str, error: StorplanError, where: str = ""
+    ) -> ArrayFailure:
+        """The failure an error makes (a plan error brings its own problems and positions)."""
+        if isinstance(error, PlanError):
+            problems = tuple(error.problems)
+        else:
+            problems = (Problem(name, error.message, error.hint, where, error.code),)
+        return cls(name, provider, stage, problems, error)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "provider": self.provider,
+            "stage": self.stage,
+            "problems": [p.to_dict() for p in self.problems],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ArrayFailure:
+        problems = tuple(Problem.from_dict(p) for p in data["problems"])
+        return cls(str(data["name"]), str(data["provider"]), str(data["stage"]), problems)
+
+
 @dataclass(frozen=True, slots=True)
 class Plan:
     """A complete, ordered change plan for every array of a manifest."""
@@ -48,7 +89,8 @@ class Plan:
     manifest: str
     arrays: tuple[ArrayRecord, ...]
     actions: tuple[Action, ...]
-    problems: tuple[Problem, ...] = ()
+    failed: tuple[ArrayFailure, ...] = ()
+    """Array entries that could not be planned (the plan covers the others)."""
     consent: dict[str, bool] = field(default_factory=dict)
     source: dict[str, Any] | None = field(default=None, compare=False, repr=False)
     """The document as it was read, when the plan comes from a file (its MAC covers it)."""
@@ -60,6 +102,28 @@ class Plan:
     @property
     def blocked(self) -> list[Action]:
         return [a for a in self.actions if a.blocked]
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Every problem of the arrays that could not be planned."""
+        return [p for failure in self.failed for p in failure.problems]
+
+    def array_status(self) -> list[dict[str, Any]]:
+        """Per array entry: ``changes`` (with its summary), ``no changes`` or ``failed`` (with
+        the stage), planned arrays first, in plan order."""
+        counts = Counter(a.array for a in self.actions)
+        status: list[dict[str, Any]] = [
+            {
+                "name": r.name,
+                "status": "changes" if counts[r.name] else "no changes",
+                "actions": counts[r.name],
+            }
+            for r in self.arrays
+        ]
+        return status + [
+            {"name": f.name, "status": "failed", "stage": f.stage, "actions": 0}
+            for f in self.failed
+        ]
 
     def summary(self) -> dict[str, int]:
         """Counts by verb, plus how many actions are disruptive, destructive and blocked."""
@@ -93,9 +157,8 @@ class Plan:
                 for a in self.arrays
             ],
             "summary": self.summary(),
-            "problems": [
-                {"array": p.array, "message": p.message, "hint": p.hint} for p in self.problems
-            ],
+            "array_status": self.array_status(),
+            "failed_arrays": [f.to_dict() for f in self.failed],
             "actions": [a.to_dict() for a in self.actions],
         }
 
@@ -148,14 +211,11 @@ class Plan:
                 for a in data["arrays"]
             )
             actions = tuple(Action.from_dict(a) for a in data["actions"])
-            problems = tuple(
-                Problem(p["array"], p["message"], p.get("hint", ""))
-                for p in data.get("problems", ())
-            )
+            failed = tuple(ArrayFailure.from_dict(f) for f in data.get("failed_arrays", ()))
         except InvalidArgument:
             raise
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise InvalidArgument(
                 f"the plan document is damaged: {exc!r}", hint="run storplan plan --out again"
             ) from None
-        return cls(data["manifest"], arrays, actions, problems, dict(data.get("consent", {})), data)
+        return cls(data["manifest"], arrays, actions, failed, dict(data.get("consent", {})), data)

@@ -9,20 +9,22 @@ cannot write (:class:`ReadOnlyProvider`); ``apply`` runs exactly the same code.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from ..errors import PermissionDenied, PlanError, StorplanError
+from ..fleet import DEFAULT_ARRAY_PARALLELISM, Failed, each
 from ..manifest.spec import ArraySpec, Manifest, where
 from ..providers.kit.wrapper import ProviderWrapper
-from .actions import Action
 from .builder import ArrayPlan, Problem
 from .checks import Consent, apply_consent, check_capabilities
 from .declared import declared_keys, protected_keys
 from .diff_block import diff_hosts, diff_mappings, diff_pools, diff_volumes
 from .diff_nas import diff_filesystems
-from .document import ArrayRecord, Plan
+from .document import ArrayFailure, ArrayRecord, Plan
 from .memory import EMPTY, Memory
 from .order import order_actions
 from .preflight import preflight
@@ -37,10 +39,13 @@ __all__ = [
     "PlanError",
     "ReadOnlyProvider",
     "array_key",
+    "connect_all",
     "legacy_key",
     "make_plan",
     "plan_sessions",
+    "position",
     "protected_keys",
+    "refusal",
 ]
 
 Connector = Callable[[ArraySpec], "Session"]
@@ -72,19 +77,55 @@ def legacy_key(provider_uri: str, system_id: str) -> str:
     return f"{parse_uri(provider_uri).identity}#{system_id}"
 
 
-def plan_array(
+@dataclass(frozen=True, slots=True)
+class _Planned:
+    plan: ArrayPlan
+    record: ArrayRecord
+
+
+class _StageFailed(Exception):
+    """One array's planning stopped at ``stage`` (carried out of the worker)."""
+
+    def __init__(self, stage: str, error: StorplanError) -> None:
+        super().__init__(stage)
+        self.stage, self.error = stage, error
+
+
+def _provider_problems(array: ArraySpec, session: Session) -> list[Problem]:
+    """The manifest's names, sizes, LUNs and needed capabilities against what this array's
+    provider declares (what ``validate`` checks online), as problems at their positions."""
+    from ..manifest.diagnostics import Diagnostics
+    from ..manifest.semantic import ProviderFacts, check_providers
+
+    diagnostics = Diagnostics()
+    facts = {array.name: ProviderFacts(session.capabilities, session.limits)}
+    check_providers(Manifest("", (array,)), facts, diagnostics)
+    return [Problem(array.name, d.message, d.hint, str(d.mark), d.code) for d in diagnostics.errors]
+
+
+def _plan_one(
     array: ArraySpec,
     session: Session,
     memory: Memory,
     consent: Consent,
-    state: State | None = None,
-) -> tuple[ArrayPlan, ArrayRecord]:
-    """Plan one array entry against its live state: ``state`` if given (apply observes once,
-    under its locks), else one observe."""
-    identity = session.provider.identity()
-    if state is None:
-        state = session.observe()
-    view = ArrayView(state, array.system)
+    observe: Callable[[], State],
+) -> _Planned:
+    def failed(stage: str, problems: list[Problem]) -> _StageFailed:
+        return _StageFailed(stage, PlanError(problems))
+
+    try:
+        identity = session.provider.identity()
+        state = observe()
+    except StorplanError as exc:
+        raise _StageFailed("observe", exc) from None
+    problems = _provider_problems(array, session)
+    if problems:
+        raise failed("validate", problems)
+    try:
+        view = ArrayView(state, array.system)
+    except StorplanError as exc:
+        problem = Problem(array.name, exc.message, exc.hint, str(where(array)))
+        raise failed("plan", [problem]) from None
     uri = str(session.uri)
     key = array_key(identity, view.system.id)
     plan = ArrayPlan(
@@ -98,8 +139,11 @@ def plan_array(
     )
     for diff in (diff_pools, diff_hosts, diff_volumes, diff_mappings, diff_filesystems, diff_prune):
         diff(plan, array)
-    check_capabilities(plan)
+    stage = "plan" if plan.problems else "preflight"
+    check_capabilities(plan)  # also after a diff problem: every problem is reported at once
     preflight(plan, declared_keys(array), session.provider)
+    if plan.problems:
+        raise failed(stage, plan.problems)
     plan.actions = apply_consent(order_actions(plan.actions), consent)
     keys = sorted({k for a in plan.actions for k in a.depends_on})
     record = ArrayRecord(
@@ -112,7 +156,15 @@ def plan_array(
         protected_keys(array),
         identity,
     )
-    return plan, record
+    return _Planned(plan, record)
+
+
+def _failure(array: ArraySpec, stage: str, error: StorplanError) -> ArrayFailure:
+    return ArrayFailure.of(array.name, array.provider, stage, error, str(where(array, "provider")))
+
+
+Observe = Callable[[ArraySpec, "Session"], "State"]
+"""How apply observes an array under its lock (and settles what a dead apply left)."""
 
 
 def plan_sessions(
@@ -120,38 +172,52 @@ def plan_sessions(
     sessions: dict[str, Session],
     memory: Memory,
     consent: Consent,
-    states: dict[str, State] | None = None,
+    *,
+    observe: Observe | None = None,
+    failed: Sequence[ArrayFailure] = (),
+    parallelism: int = DEFAULT_ARRAY_PARALLELISM,
+    cancel: threading.Event | None = None,
 ) -> tuple[Plan, dict[str, ArrayPlan]]:
-    """The plan of a whole manifest over open sessions (one per array entry), and each
-    array's planning state (its view serves apply as the name index).
-
-    Raises:
-        PlanError: the manifest cannot be reached from the live state, or preflight found
-            what an array would refuse; nothing was changed.
+    """The plan of a whole manifest over open sessions (one per array entry that could be
+    reached), and each planned array's planning state (its view serves apply as the name
+    index).  Arrays are observed and planned concurrently; an array that cannot be planned
+    is a :class:`ArrayFailure` of the plan (``failed`` brings those that could not even be
+    connected to) and the others are planned without it.
     """
-    actions: list[Action] = []
-    records: list[ArrayRecord] = []
-    planned: dict[str, ArrayPlan] = {}
-    problems: list[Problem] = []
-    for array in manifest.arrays:
+    entries = [a for a in manifest.arrays if a.name in sessions]
+
+    def plan_entry(array: ArraySpec) -> _Planned | ArrayFailure:
+        session = sessions[array.name]
+        look = (lambda: observe(array, session)) if observe else session.observe
         try:
-            state = (states or {}).get(array.name)
-            array_plan, record = plan_array(array, sessions[array.name], memory, consent, state)
-        except StorplanError as exc:
-            problems.append(Problem(array.name, exc.message, exc.hint, str(where(array))))
-            continue
-        problems += array_plan.problems
-        actions += array_plan.actions
-        records.append(record)
-        planned[array.name] = array_plan
-    problems += _reached_twice(manifest, records)
-    if problems:
-        raise PlanError(problems)
+            return _plan_one(array, session, memory, consent, look)
+        except _StageFailed as stop:
+            return _failure(array, stop.stage, stop.error)
+
+    outcomes = each(entries, plan_entry, parallelism=parallelism, cancel=cancel)
+    failures = {f.name: f for f in failed}
+    planned: dict[str, ArrayPlan] = {}
+    records: list[ArrayRecord] = []
+    for array, outcome in zip(entries, outcomes, strict=True):
+        if isinstance(outcome, _Planned):
+            planned[array.name] = outcome.plan
+            records.append(outcome.record)
+        elif isinstance(outcome, ArrayFailure):
+            failures[array.name] = outcome
+        else:  # an error no stage expected (a store that cannot be read, a plug-in's bug)
+            failures[array.name] = _failure(array, "plan", outcome.error)
+    for problem in _reached_twice(manifest, records):
+        records = [r for r in records if r.name != problem.array]
+        planned.pop(problem.array)
+        failures[problem.array] = ArrayFailure(
+            problem.array, manifest.array(problem.array).provider, "plan", (problem,)
+        )
+    order = {a.name: i for i, a in enumerate(manifest.arrays)}
     plan = Plan(
         manifest.name,
         tuple(records),
-        tuple(actions),
-        (),
+        tuple(a for r in records for a in planned[r.name].actions),
+        tuple(sorted(failures.values(), key=lambda f: order.get(f.name, len(order)))),
         {"allow_destroy": consent.allow_destroy, "allow_disruptive": consent.allow_disruptive},
     )
     return plan, planned
@@ -178,18 +244,86 @@ def _reached_twice(manifest: Manifest, records: list[ArrayRecord]) -> list[Probl
     return problems
 
 
+class Reachable(Protocol):
+    """An array entry or a saved plan's array record: a name and a provider URI."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def provider(self) -> str: ...
+
+
+R = TypeVar("R", bound=Reachable)
+
+
+def position(entry: Reachable) -> str:
+    """Where an array entry's provider is written (``""`` for a saved plan's record)."""
+    return str(where(entry, "provider")) if isinstance(entry, ArraySpec) else ""
+
+
+def connect_all(
+    arrays: Sequence[R],
+    connect: Callable[[R], Session],
+    stack: ExitStack,
+    *,
+    parallelism: int = DEFAULT_ARRAY_PARALLELISM,
+    cancel: threading.Event | None = None,
+) -> tuple[dict[str, Session], list[ArrayFailure]]:
+    """Open a session to every array at once (at most ``parallelism`` connecting); those
+    that cannot be reached are failures, not the end of the others.  Sessions close with
+    ``stack``."""
+    outcomes = each(arrays, connect, parallelism=parallelism, cancel=cancel)
+    sessions: dict[str, Session] = {}
+    failed: list[ArrayFailure] = []
+    for array, outcome in zip(arrays, outcomes, strict=True):
+        if isinstance(outcome, Failed):
+            failed.append(
+                ArrayFailure.of(
+                    array.name, array.provider, "connect", outcome.error, position(array)
+                )
+            )
+        else:
+            sessions[array.name] = stack.enter_context(outcome)
+    return sessions, failed
+
+
+def refusal(failures: Sequence[ArrayFailure]) -> StorplanError:
+    """The error that stops a command when arrays failed and none can go on (or the user
+    wanted all or nothing): the one array's own error, or every problem of all of them."""
+    if len(failures) == 1 and failures[0].error is not None:
+        return failures[0].error
+    return PlanError([p for f in failures for p in f.problems])
+
+
 def make_plan(
     manifest: Manifest,
     connector: Connector,
     memory: Memory = EMPTY,
     consent: Consent | None = None,
+    *,
+    parallelism: int = DEFAULT_ARRAY_PARALLELISM,
 ) -> Plan:
-    """The plan for a whole manifest (``plan``: sessions are opened and closed here).
+    """The plan for a whole manifest (``plan``: sessions are opened and closed here), its
+    arrays connected to, observed and planned concurrently.
 
     Raises:
-        PlanError: see :func:`plan_sessions`.
+        PlanError: an array could not be planned: every problem, with the plan of the arrays
+            that could be as its ``plan`` (the single array's own error when the manifest has
+            one array).
     """
     with ExitStack() as stack:
-        sessions = {a.name: stack.enter_context(connector(a)) for a in manifest.arrays}
-        plan, _ = plan_sessions(manifest, sessions, memory, consent or Consent())
+        sessions, failed = connect_all(manifest.arrays, connector, stack, parallelism=parallelism)
+        plan, _ = plan_sessions(
+            manifest,
+            sessions,
+            memory,
+            consent or Consent(),
+            failed=failed,
+            parallelism=parallelism,
+        )
+    if plan.failed:
+        error = PlanError(plan.problems) if plan.arrays else refusal(plan.failed)
+        if isinstance(error, PlanError):
+            error.plan = plan
+        raise error
     return plan

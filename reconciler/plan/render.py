@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from .actions import Action, Risk
-from .document import Plan
+from .document import ArrayFailure, Plan
 
 __all__ = ["plan_lines", "render_markdown", "summary_line"]
 
@@ -42,7 +42,13 @@ def _changes(action: Action) -> list[str]:
 
 def summary_line(plan: Plan) -> str:
     s = plan.summary()
+    failed = ""
+    if plan.failed:
+        names = ", ".join(f.name for f in plan.failed)
+        failed = f" {len(plan.failed)} array(s) could not be planned: {names}."
     if not plan.has_changes:
+        if plan.failed:
+            return f"No changes in the {len(plan.arrays)} array(s) planned.{failed}"
         return "No changes. The arrays match the manifest."
     text = (
         f"Plan: {s['create']} to create, {s['update']} to change, {s['delete']} to "
@@ -50,7 +56,16 @@ def summary_line(plan: Plan) -> str:
     )
     if s["blocked"]:
         text += f"; {s['blocked']} blocked"
-    return text + "."
+    return text + "." + failed
+
+
+def _failure_lines(failure: ArrayFailure) -> list[str]:
+    first = failure.problems[0].message if failure.problems else "(no detail)"
+    more = f" (and {len(failure.problems) - 1} more)" if len(failure.problems) > 1 else ""
+    return [
+        f"array {failure.name} ({failure.provider}): NOT PLANNED ({failure.stage})",
+        first + more,
+    ]
 
 
 def plan_lines(plan: Plan) -> list[tuple[str, str]]:
@@ -78,6 +93,9 @@ def plan_lines(plan: Plan) -> list[tuple[str, str]]:
             lines += [("dim", f"      note: {note}") for note in action.notes]
             if action.blocked:
                 lines.append(("bold magenta", f"      BLOCKED: {action.blocked}"))
+    for failure in plan.failed:
+        head, detail = _failure_lines(failure)
+        lines += [("bold red", head), ("red", f"  {detail}")]
     lines.append(("bold", summary_line(plan)))
     return lines
 
@@ -104,4 +122,7 @@ def render_markdown(plan: Plan) -> str:
             detail = detail.replace("|", "\\|")
             out.append(f"| `{action.symbol}` | {action.kind} `{target}` | {detail} | {risk} |")
         out.append("")
+    for failure in plan.failed:
+        head, detail = _failure_lines(failure)
+        out += [f"#### {head}", "", detail.replace("|", "\\|"), ""]
     return "\n".join(out) + "\n"
