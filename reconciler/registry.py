@@ -92,13 +92,26 @@ def _parse_group(path: str, group: str) -> list[tuple[str, str]]:
     return entries
 
 
+_CACHE: dict[tuple[str, ...], dict[str, ProviderEntry]] = {}
+
+
 def provider_entries() -> dict[str, ProviderEntry]:
-    """Every registered provider, by scheme (the first distribution on ``sys.path`` wins)."""
+    """Every registered provider, by scheme (the first distribution on ``sys.path`` wins).
+
+    Read once per ``sys.path`` (a fleet connects to dozens of arrays): a provider installed
+    into a folder already on it is seen by the next process, as Python's own import caches
+    do."""
+    key = tuple(sys.path)
+    cached = _CACHE.get(key)
+    if cached is not None:
+        return dict(cached)
     registry: dict[str, ProviderEntry] = {}
     for distribution, path in _entry_points_files():
         for scheme, target in _parse_group(path, GROUP):
             registry.setdefault(scheme.lower(), ProviderEntry(scheme.lower(), target, distribution))
-    return registry
+    _CACHE.clear()
+    _CACHE[key] = registry
+    return dict(registry)
 
 
 def find_provider(scheme: str) -> ProviderEntry:

@@ -7,13 +7,21 @@ URI: ``sim:///path/to/state.db?jobs=async&job_seconds=0.5&latency=*:0.01,create_
   ``$XDG_DATA_HOME/storplan/sim.db``, i.e. ``~/.local/share/storplan/sim.db``).
 * ``jobs``: ``sync`` (default; operations finish before they return) or ``async`` (they return
   a running job that finishes ``job_seconds`` later, default 0.2, with progress).
-* ``latency``: seconds each call of an operation sleeps before it runs (``*`` for every
-  operation); also ``$STORPLAN_SIM_LATENCY``.
+* ``latency``: seconds each call sleeps before it runs: an operation, or ``connect`` (opening
+  the connection) or ``observe`` (each bulk read); ``*`` for all of them, as a remote array's
+  round trips would cost; also ``$STORPLAN_SIM_LATENCY``.
 * ``faults``: injected failures, ``operation:kind[@N[-M]]`` where kind is ``fail`` (the call
   raises a provider error and changes nothing), ``transient`` (a retryable error), ``hang`` (the
   job never finishes, so waiting for it times out) or ``jobfail`` (the job starts, then fails);
   ``@N`` limits the fault to the N-th call (``@N-M`` calls N..M, counted per connection),
-  without it every call fails.  Also ``$STORPLAN_SIM_FAULTS``.
+  without it every call fails.  ``*`` is every operation.  ``connect:fail`` makes the array
+  unreachable (``connect:transient``: briefly so), ``observe:fail@2`` fails the second
+  bulk read of a connection (apply's verification); these two take ``fail`` and ``transient``
+  only and are never part of ``*``.  Also ``$STORPLAN_SIM_FAULTS``.
+* ``endpoint`` and ``max_requests``: the file behaves as one array behind a management server
+  named ``endpoint`` (default: the file) that takes at most ``max_requests`` requests at once
+  (default 0: no limit).  The simulator declares that limit to storplan and refuses a request
+  beyond it, as an overloaded server would, so a client that ignores it fails.
 * ``seed``: ``default`` (a realistic installation, used when the file is new) or ``empty``.
 * ``lock_timeout``: seconds to wait for another process's write to the file (default 30);
   longer is a transient error.
@@ -26,12 +34,21 @@ from dataclasses import dataclass, field
 
 from storplan.errors import InvalidArgument
 from storplan.paths import xdg_path
-from storplan.providers.kit.options import OptionSpec, choice, number, parse_options, text
+from storplan.providers.kit.options import (
+    OptionSpec,
+    choice,
+    integer,
+    number,
+    parse_options,
+    text,
+)
 from storplan.uri import ProviderURI
 
 __all__ = ["Fault", "SimConfig", "default_path", "parse_config"]
 
 FAULT_KINDS = ("fail", "transient", "hang", "jobfail")
+CALLS = ("connect", "observe")
+"""What latency and faults may name besides operations (``*`` covers them for latency only)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +61,9 @@ class Fault:
     last: int | None = None
 
     def applies(self, operation: str, call: int) -> bool:
+        everything = self.operation == "*" and operation not in CALLS
         return (
-            self.operation in (operation, "*")
+            (self.operation == operation or everything)
             and call >= self.first
             and (self.last is None or call <= self.last)
         )
@@ -60,6 +78,12 @@ class SimConfig:
     faults: tuple[Fault, ...] = ()
     seed: str = "default"
     lock_timeout: float = 30.0
+    endpoint: str = ""
+    max_requests: int = 0
+
+    def faulty(self, call: str, number: int = 1) -> str | None:
+        """The kind of fault injected into the ``number``-th ``connect`` or ``observe``."""
+        return next((f.kind for f in self.faults if f.applies(call, number)), None)
 
     def latency_of(self, operation: str) -> float:
         return self.latency.get(operation, self.latency.get("*", 0.0))
@@ -96,6 +120,11 @@ def _parse_fault(item: str) -> Fault:
             f"sim fault {item!r} is not operation:kind[@N[-M]]",
             hint=f"kind is one of {', '.join(FAULT_KINDS)}, e.g. create_volume:fail@3",
         )
+    if operation in CALLS and kind not in ("fail", "transient"):
+        raise InvalidArgument(
+            f"sim fault {item!r}: {operation} faults are fail or transient",
+            hint=f"e.g. {operation}:fail",
+        )
     if not calls:
         return Fault(operation, kind)
     first, _, last = calls.partition("-")
@@ -112,6 +141,10 @@ _OPTIONS = (
     OptionSpec("seed", choice("default", "empty"), "default", "seed=default or seed=empty"),
     OptionSpec(
         "lock_timeout", number(0.0, 3600.0), 30.0, "seconds to wait for another process's write"
+    ),
+    OptionSpec("endpoint", text, "", "the management server's name, e.g. endpoint=mgmt1"),
+    OptionSpec(
+        "max_requests", integer(0, 10_000), 0, "requests the endpoint takes at once (0: no limit)"
     ),
 )
 
@@ -132,4 +165,6 @@ def parse_config(uri: ProviderURI) -> SimConfig:
         faults=tuple(faults),
         seed=options["seed"],
         lock_timeout=options["lock_timeout"],
+        endpoint=options["endpoint"] or f"file:{path or default_path()}",
+        max_requests=options["max_requests"],
     )

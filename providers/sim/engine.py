@@ -22,6 +22,7 @@ from .config import SimConfig
 from .db import Store, Tx, format_id, parse_id
 from .operations import Args, Result, operations
 from .rows import load_one
+from .server import request
 
 __all__ = ["Engine"]
 
@@ -49,9 +50,10 @@ class Engine:
     def submit(self, operation: str, args: Args) -> Job[Any]:
         """Run (or start) ``operation``; raises at once for invalid requests and injected
         ``fail``/``transient`` faults."""
-        delay = self.config.latency_of(operation)
-        if delay > 0:
-            time.sleep(delay)
+        with request(self.config, operation):
+            return self._submit(operation, args)
+
+    def _submit(self, operation: str, args: Args) -> Job[Any]:
         fault = self._fault(operation)
         if fault == "fail":
             raise ProviderError(
@@ -119,7 +121,7 @@ class Engine:
 
     def poll(self, job_ref: str) -> Job[Any]:
         """The job's state now; finishes it (runs the operation) once its time has come."""
-        with self.store.write() as tx:
+        with request(self.config, "job", latency=False), self.store.write() as tx:
             row = tx.one(
                 "SELECT id, operation, args, state, started, hang, fail, result_kind, "
                 "result_key, error_code, error_message FROM jobs WHERE id = ?",

@@ -17,6 +17,7 @@ from .config import SimConfig, parse_config
 from .db import FORMAT, Store, file_identity
 from .rows import observe
 from .seed import seed_default, seed_empty
+from .server import request
 
 # Imported where used: read-only commands (``storplan show``) never need them.
 if TYPE_CHECKING:
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from storplan.model.capabilities import Capabilities, Limits, ProviderVersion
     from storplan.model.job import Job
     from storplan.model.state import State
+    from storplan.providers.kit import Endpoint
     from storplan.uri import ProviderURI
 
     from .engine import Engine
@@ -42,8 +44,19 @@ class SimProvider(ProviderBase):
 
     def __init__(self, uri: ProviderURI, password: Secret | None = None) -> None:
         self.config: SimConfig = parse_config(uri)
-        self.store = Store(self.config.path, self.config.lock_timeout)
-        self.store.initialize(seed_empty if self.config.seed == "empty" else seed_default)
+        self._observed = 0
+        with request(self.config, "connect"):
+            _inject(self.config.faulty("connect"), "connect", self.config.path)
+            self.store = Store(self.config.path, self.config.lock_timeout)
+            self.store.initialize(seed_empty if self.config.seed == "empty" else seed_default)
+
+    @classmethod
+    def endpoint(cls, uri: ProviderURI) -> Endpoint:
+        """The simulated management server (``endpoint``, ``max_requests`` options)."""
+        from storplan.providers.kit import Endpoint
+
+        config = parse_config(uri)
+        return Endpoint(f"sim:{config.endpoint}", config.max_requests)
 
     @cached_property
     def engine(self) -> Engine:
@@ -82,8 +95,11 @@ class SimProvider(ProviderBase):
         return ProviderVersion(self.name, __version__, "storplan simulator", FORMAT)
 
     def observe(self, kinds: frozenset[Kind] | None = None) -> State:
-        with self.store.read() as tx:
-            return observe(tx, kinds)
+        self._observed += 1
+        with request(self.config, "observe"):
+            _inject(self.config.faulty("observe", self._observed), "observe", self.config.path)
+            with self.store.read() as tx:
+                return observe(tx, kinds)
 
     def job(self, job_id: str) -> Job[Any]:
         return self.engine.poll(job_id)
@@ -135,3 +151,25 @@ class SimProvider(ProviderBase):
         return hmac.new(
             self.identity().encode(), secret.reveal().encode(), hashlib.sha256
         ).hexdigest()
+
+
+def _inject(fault: str | None, call: str, path: str) -> None:
+    """Raise the fault injected into a connect or an observe (``faults=connect:fail``)."""
+    if fault is None:
+        return
+    from storplan.errors import ConnectionFailed, ProviderError, TransientError
+
+    if fault == "transient":
+        raise TransientError(
+            f"injected transient fault: {call} of {path} is temporarily unavailable",
+            hint="retry",
+        )
+    if call == "connect":
+        raise ConnectionFailed(
+            f"injected fault: the simulated array {path} is unreachable",
+            hint="the simulator was configured with faults=connect:fail",
+        )
+    raise ProviderError(
+        f"injected fault: {call} of {path} failed",
+        hint="the simulator was configured with faults=observe:fail",
+    )

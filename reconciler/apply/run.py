@@ -134,7 +134,8 @@ def apply_manifest(
             ArrayRun(r, sessions[r.name], planned[r.name].view, list(planned[r.name].actions))
             for r in plan.arrays
         ]
-        return _run(plan, runs, store, locks, options, notes, cancel)
+        order = [a.name for a in manifest.arrays]
+        return _run(plan, runs, store, locks, options, notes, cancel, order)
 
 
 def apply_saved_plan(
@@ -184,7 +185,8 @@ def apply_saved_plan(
             actions=tuple(a for r in runs for a in r.actions),
             failed=tuple(failures),
         )
-        return _run(judged, runs, store, locks, options, [], cancel)
+        order = [r.name for r in plan.arrays] + [f.name for f in plan.failed]
+        return _run(judged, runs, store, locks, options, [], cancel, order)
 
 
 def _release(store: StateStore, locks: list[Lock]) -> None:
@@ -214,6 +216,24 @@ def _stop(failures: list[ArrayFailure], all_or_nothing: bool) -> StorplanError:
 
 
 def _run(
+    plan: Plan,
+    runs: list[ArrayRun],
+    store: StateStore,
+    locks: list[Lock],
+    options: ApplyOptions,
+    notes: list[str],
+    cancel: threading.Event,
+    order: list[str],
+) -> ApplyReport:
+    """Show, confirm, execute and verify (see the module docstring); the report's arrays are
+    in ``order`` (the manifest's)."""
+    rank = {name: i for i, name in enumerate(order)}
+    report = _prepare_and_run(plan, runs, store, locks, options, notes, cancel)
+    report.arrays.sort(key=lambda a: rank.get(a.name, len(rank)))
+    return report
+
+
+def _prepare_and_run(
     plan: Plan,
     runs: list[ArrayRun],
     store: StateStore,
