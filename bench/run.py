@@ -67,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         print("storplan is not importable: run with the project's venv", file=sys.stderr)
         return 1
     from creates import run_creates
+    from fleet import run_fleet
     from observe import run_observe
     from plan_apply import run_apply_command, run_parallel_creates, run_plan
     from startup import run_startup
@@ -85,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         figures += run_plan(work, create_reps, scale_check=not args.quick)
         figures.append(run_apply_command(work, create_reps))
         figures.append(run_parallel_creates(work, create_reps))
+        figures += run_fleet(work, 2 if args.quick else 5)
 
         print("storplan benchmarks" + (" (quick)" if args.quick else ""))
         print(", ".join(f"{k}: {v}" for k, v in environment.items()))

@@ -215,7 +215,10 @@ class PlanError(StorplanError):
         super().__init__(f"array {first.array}: {first.message}{more}", hint=first.hint)
 
     def report(self) -> list[str]:
-        return [line for problem in self.problems for line in problem.lines()]
+        lines = [line for problem in self.problems for line in problem.lines()]
+        if self.hint and self.hint != self.problems[0].hint:  # about all of them
+            lines.append(f"note: {self.hint}")
+        return lines
 
 
 class ApplyRefused(StorplanError):

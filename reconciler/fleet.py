@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Generic, TypeVar, cast
+from typing import TypeVar, cast
 
 from .errors import StorplanError
 
@@ -67,31 +67,57 @@ def _guarded(work: Callable[[T], R], item: T) -> R | Failed:
         return Failed(unexpected(exc))
 
 
-@dataclass
-class _Pool(Generic[T, R]):
-    work: Callable[[T], R]
-    parallelism: int
+_WORKERS: ThreadPoolExecutor | None = None
+_WORKERS_SIZE = 0
+_WORKERS_GUARD = threading.Lock()
+_PREFIX = "storplan-array"
 
-    def run(self, items: Sequence[T], cancel: threading.Event) -> list[R | Failed]:
-        results: list[R | Failed | None] = [None] * len(items)
-        pool = ThreadPoolExecutor(max_workers=self.parallelism, thread_name_prefix="storplan-array")
-        running: dict[Future[R | Failed], int] = {}
-        try:
-            for index, item in enumerate(items):
-                running[pool.submit(_guarded, self.work, item)] = index
-            while running:
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in done:
-                    results[running.pop(future)] = future.result()
-        except KeyboardInterrupt:
-            cancel.set()  # every array's waits stop; let the workers settle and journal
-            for future in running:
-                future.cancel()
-            wait(running)
-            raise
-        finally:
-            pool.shutdown(wait=False, cancel_futures=True)
-        return cast("list[R | Failed]", results)  # every slot was filled above
+
+def _workers(needed: int) -> ThreadPoolExecutor:
+    """The process's array workers, kept between stages (starting a thread is not free on a
+    busy machine, and a fleet apply has several stages); grown when a stage needs more."""
+    global _WORKERS, _WORKERS_SIZE
+    with _WORKERS_GUARD:
+        if _WORKERS is None or needed > _WORKERS_SIZE:
+            # The smaller pool is dropped, not shut down: a stage of another thread may still
+            # submit to it; its idle threads end when it is collected.
+            _WORKERS = ThreadPoolExecutor(needed, thread_name_prefix=_PREFIX)
+            _WORKERS_SIZE = needed
+        return _WORKERS
+
+
+def _run(
+    items: Sequence[T], work: Callable[[T], R], parallelism: int, cancel: threading.Event
+) -> list[R | Failed]:
+    # A stage started from a worker (nested) gets its own threads: never wait on yourself.
+    nested = threading.current_thread().name.startswith(_PREFIX)
+    own = ThreadPoolExecutor(parallelism, thread_name_prefix=_PREFIX) if nested else None
+    pool = own or _workers(parallelism)
+    results: list[R | Failed | None] = [None] * len(items)
+    running: dict[Future[R | Failed], int] = {}
+    waiting = iter(enumerate(items))
+    try:
+        for index, item in waiting:  # at most ``parallelism`` at once: the rest as they end
+            running[pool.submit(_guarded, work, item)] = index
+            if len(running) >= parallelism:
+                break
+        while running:
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                results[running.pop(future)] = future.result()
+                for index, item in waiting:
+                    running[pool.submit(_guarded, work, item)] = index
+                    break
+    except KeyboardInterrupt:
+        cancel.set()  # every array's waits stop; let the workers settle and journal
+        for future in running:
+            future.cancel()
+        wait(running)
+        raise
+    finally:
+        if own is not None:
+            own.shutdown(wait=False, cancel_futures=True)
+    return cast("list[R | Failed]", results)  # every slot was filled above
 
 
 def each(
@@ -112,4 +138,4 @@ def each(
     """
     if len(items) <= 1 or parallelism <= 1:
         return [_guarded(work, item) for item in items]
-    return _Pool(work, min(parallelism, len(items))).run(items, cancel or threading.Event())
+    return _run(items, work, min(parallelism, len(items)), cancel or threading.Event())

@@ -164,41 +164,37 @@ class Tx:
 
 
 class Store:
-    """One simulator file; hands out one connection per thread."""
+    """One simulator file, through one connection that every thread of the provider shares.
+
+    A transaction holds the connection's lock from ``BEGIN`` to its end, so threads take
+    turns (the simulator's work is short; its latency is slept outside).  One connection per
+    thread cost an open, a ``PRAGMA`` and a close (a WAL checkpoint) for every thread that
+    touched the file — with a fleet apply's threads, most of its time.
+    """
 
     def __init__(self, path: str, lock_timeout: float = 30.0) -> None:
         self.path = path
         self.lock_timeout = lock_timeout  # how long to wait for another process's write lock
-        self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
-        self._writer = threading.Lock()
+        self._conn: sqlite3.Connection | None = None
+        self._lock = threading.RLock()
         self.format = FORMAT
 
     def _connect(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
+        if self._conn is None:
             try:
-                conn = open_shared(self.path, self.lock_timeout)
+                self._conn = open_shared(self.path, self.lock_timeout)
             except sqlite3.OperationalError as exc:
                 raise PermissionDenied(
                     f"cannot open simulator file {self.path}: {exc}",
                     hint="check the path and its permissions",
                 ) from None
-            self._local.conn = conn
-            with self._lock:
-                self._all.append(conn)
-        return conn
+        return self._conn
 
     @contextmanager
     def write(self) -> Iterator[Tx]:
-        """A write transaction (taken immediately, so concurrent writers queue, never fail).
-
-        Threads of one process queue on a lock first: SQLite's busy handler would make them
-        poll with sleeps of up to tens of milliseconds, which costs more than the writes.
-        """
-        conn = self._connect()
-        with self._writer:
+        """A write transaction (taken immediately, so concurrent writers queue, never fail)."""
+        with self._lock:
+            conn = self._connect()
             self._begin(conn, "BEGIN IMMEDIATE")
             try:
                 if self.format in OLD_FORMATS:
@@ -212,8 +208,8 @@ class Store:
     @contextmanager
     def trial(self) -> Iterator[Tx]:
         """A write transaction that is always rolled back (used to validate a request)."""
-        conn = self._connect()
-        with self._writer:
+        with self._lock:
+            conn = self._connect()
             self._begin(conn, "BEGIN IMMEDIATE")
             try:
                 if self.format in OLD_FORMATS:
@@ -225,12 +221,13 @@ class Store:
     @contextmanager
     def read(self) -> Iterator[Tx]:
         """A read transaction: every query inside sees one consistent snapshot."""
-        conn = self._connect()
-        self._begin(conn, "BEGIN")
-        try:
-            yield Tx(conn, self.format)
-        finally:
-            conn.execute("COMMIT")
+        with self._lock:
+            conn = self._connect()
+            self._begin(conn, "BEGIN")
+            try:
+                yield Tx(conn, self.format)
+            finally:
+                conn.execute("COMMIT")
 
     def _begin(self, conn: sqlite3.Connection, statement: str) -> None:
         """Start a transaction; a file another process keeps locked is a transient error
@@ -298,9 +295,8 @@ class Store:
             self.format = FORMAT
 
     def close(self) -> None:
-        """Close every connection this store opened."""
+        """Close the connection (it is opened again if the store is used again)."""
         with self._lock:
-            for conn in self._all:
-                conn.close()
-            self._all.clear()
-        self._local = threading.local()
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None

@@ -123,6 +123,8 @@ class Executor:
         self.cancel = cancel or threading.Event()
         self.after_success = after_success
         self._jobs: dict[str, str] = {}  # action id -> running job id
+        self._stop_lock = threading.Lock()
+        self._stopped_ids: set[str] = set()
         self.settled: list[StepResult] = []
         """Every outcome so far, in the order they came (what an interrupted run leaves)."""
 
@@ -149,7 +151,9 @@ class Executor:
                     submitted=submitted,
                 )
             except Interrupted as exc:
-                return StepResult(action.id, INTERRUPTED, exc.message, 0.0, exc.job_id)
+                job = exc.job_id or self._jobs.get(action.id, "")
+                where = f"; job {job} may still be running on the array" if job else ""
+                return self._stopped(action.id, f"{exc.message}{where}", job)
             except TransientError as exc:
                 if retried < len(RETRIES) and not self.cancel.wait(RETRIES[retried]):
                     retried += 1
@@ -161,6 +165,19 @@ class Executor:
                 return self._settle(action, FAILED, f"{exc.code}: {exc}", started)
             note = f"succeeded after {retried} retries of a transient failure" if retried else ""
             return self._settle(action, DONE, note, started)
+
+    def _stopped(self, action_id: str, message: str, job: str) -> StepResult:
+        """Journal an interrupted action once (its own wait and :meth:`_interrupt` may both
+        see it stop)."""
+        result = StepResult(action_id, INTERRUPTED, message, 0.0, job)
+        with self._stop_lock:
+            if action_id in self._stopped_ids:
+                return result
+            self._stopped_ids.add(action_id)
+        # an unwritable journal is the caller's to report, with the apply's own error
+        with suppress(StorplanError):
+            self._journal(action_id, INTERRUPTED, message)
+        return result
 
     def _settle(self, action: Action, state: str, message: str, started: float) -> StepResult:
         ownership = _ownership(action) if state == DONE else None
@@ -246,16 +263,13 @@ class Executor:
     def _interrupt(self, running: dict[Future[StepResult], str]) -> None:
         """Stop every wait and journal what is still running on the array."""
         self.cancel.set()
+        seen = {r.action_id for r in self.settled}
         for future, action_id in running.items():
-            if future.cancel():
-                continue  # never started
+            if future.cancel() or action_id in seen:
+                continue  # never started, or already settled
             job = self._jobs.get(action_id, "")
             where = f"; job {job} may still be running on the array" if job else ""
-            message = f"interrupted while running{where}"
-            self.settled.append(StepResult(action_id, INTERRUPTED, message, 0.0, job))
-            # an unwritable journal is the caller's to report, with the apply's own error
-            with suppress(StorplanError):
-                self._journal(action_id, INTERRUPTED, message)
+            self.settled.append(self._stopped(action_id, f"interrupted while running{where}", job))
 
 
 def summarize(results: list[StepResult]) -> dict[str, int]:

@@ -33,7 +33,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ApplyRefused, StorplanError
+from ..errors import ApplyRefused, PlanError, StorplanError
 from ..fleet import DEFAULT_ARRAY_PARALLELISM, Failed, each
 from ..plan.builder import Problem
 from ..plan.checks import Consent
@@ -208,10 +208,11 @@ def _blocked(run: ArrayRun) -> ArrayFailure | None:
     return ArrayFailure(name, run.record.provider, "consent", (problem,), error)
 
 
-def _stop(failures: list[ArrayFailure], all_or_nothing: bool) -> StorplanError:
-    error = refusal(failures)
-    if all_or_nothing and len(failures) > 1:
-        error.hint = "nothing was changed on any array (--all-or-nothing)"
+def _stop(failures: list[ArrayFailure], arrays: int, all_or_nothing: bool) -> StorplanError:
+    error = refusal(failures, arrays)
+    if isinstance(error, PlanError):
+        more = " (--all-or-nothing)" if all_or_nothing else ""
+        error.hint = f"nothing was changed on any array{more}"
     return error
 
 
@@ -248,7 +249,7 @@ def _prepare_and_run(
     failures += [f for f in map(_blocked, runs) if f is not None]
     going = [r for r in runs if r.record.name not in {f.name for f in failures}]
     if failures and (not going or options.all_or_nothing):
-        raise _stop(failures, options.all_or_nothing)
+        raise _stop(failures, len(runs) + len(plan.failed), options.all_or_nothing)
     report = ApplyReport("", plan, notes=notes)
     report.arrays = [ArrayOutcome.failure(f) for f in failures]
     report.arrays += [ArrayOutcome(r.record.name, UNCHANGED) for r in going if not r.actions]
@@ -263,7 +264,7 @@ def _prepare_and_run(
         if options.recheck_after_confirm:
             changing, stale = _recheck(changing, options, cancel)
             if stale and (options.all_or_nothing or not changing):
-                raise _stop(stale, options.all_or_nothing)
+                raise _stop(stale, len(runs) + len(plan.failed), options.all_or_nothing)
             failures += stale
             report.arrays += [ArrayOutcome.failure(f) for f in stale]
     pairs = [(r.record.name, r.record.array_key) for r in changing]

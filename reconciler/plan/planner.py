@@ -275,6 +275,9 @@ def connect_all(
     outcomes = each(arrays, connect, parallelism=parallelism, cancel=cancel)
     sessions: dict[str, Session] = {}
     failed: list[ArrayFailure] = []
+    opened = [o for o in outcomes if not isinstance(o, Failed)]
+    # Closed together: a provider's close may be a round trip (a logout, a WAL checkpoint).
+    stack.callback(each, opened, _close, parallelism=parallelism)
     for array, outcome in zip(arrays, outcomes, strict=True):
         if isinstance(outcome, Failed):
             failed.append(
@@ -283,14 +286,19 @@ def connect_all(
                 )
             )
         else:
-            sessions[array.name] = stack.enter_context(outcome)
+            sessions[array.name] = outcome
     return sessions, failed
 
 
-def refusal(failures: Sequence[ArrayFailure]) -> StorplanError:
+def _close(session: Session) -> None:
+    session.close()
+
+
+def refusal(failures: Sequence[ArrayFailure], arrays: int) -> StorplanError:
     """The error that stops a command when arrays failed and none can go on (or the user
-    wanted all or nothing): the one array's own error, or every problem of all of them."""
-    if len(failures) == 1 and failures[0].error is not None:
+    wanted all or nothing): the array's own error when the manifest has only that one, else
+    every problem of all of them, each named with its array and position."""
+    if arrays == 1 and len(failures) == 1 and failures[0].error is not None:
         return failures[0].error
     return PlanError([p for f in failures for p in f.problems])
 
@@ -322,7 +330,7 @@ def make_plan(
             parallelism=parallelism,
         )
     if plan.failed:
-        error = PlanError(plan.problems) if plan.arrays else refusal(plan.failed)
+        error = refusal(plan.failed, len(manifest.arrays))
         if isinstance(error, PlanError):
             error.plan = plan
         raise error

@@ -174,8 +174,15 @@ class LabCache:
         log = work / "build.log"
         try:
             _download_wheels(work / "wheels", requirements, log)
-            command = ["sh", str(BUILD_SCRIPT), "--deb-cache", str(self.root / "debs"),
-                       "--wheels", str(work / "wheels"), str(work / "out")]
+            command = [
+                "sh",
+                str(BUILD_SCRIPT),
+                "--deb-cache",
+                str(self.root / "debs"),
+                "--wheels",
+                str(work / "wheels"),
+                str(work / "out"),
+            ]
             _run_logged(command, log)
             shutil.copy(log, work / "out" / "build.log")
             (work / "out").rename(target)
@@ -225,8 +232,9 @@ def _run_logged(command: Sequence[str], log: Path) -> None:
     with log.open("a") as out:
         out.write(f"$ {' '.join(command)}\n")
         out.flush()
-        subprocess.run(command, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                       check=True)
+        subprocess.run(
+            command, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, check=True
+        )
 
 
 def _download_wheels(directory: Path, requirements: Sequence[str], log: Path) -> None:
@@ -234,10 +242,27 @@ def _download_wheels(directory: Path, requirements: Sequence[str], log: Path) ->
     version, abi = GUEST_PYTHON
     platforms = [arg for platform in WHEEL_PLATFORMS for arg in ("--platform", platform)]
     command = [
-        _host_python(), "-m", "pip", "download", "--disable-pip-version-check", "-q",
-        "--dest", str(directory), "--only-binary=:all:", *platforms,
-        "--python-version", version, "--implementation", "cp",
-        "--abi", abi, "--abi", "abi3", "--abi", "none", *requirements,
+        _host_python(),
+        "-m",
+        "pip",
+        "download",
+        "--disable-pip-version-check",
+        "-q",
+        "--dest",
+        str(directory),
+        "--only-binary=:all:",
+        *platforms,
+        "--python-version",
+        version,
+        "--implementation",
+        "cp",
+        "--abi",
+        abi,
+        "--abi",
+        "abi3",
+        "--abi",
+        "none",
+        *requirements,
     ]
     directory.mkdir(parents=True)
     _run_logged(command, log)
@@ -249,14 +274,18 @@ def _host_python() -> str:
 
 
 def _source_ignore(repo: Path) -> Callable[[str, list[str]], set[str]]:
-    """``copytree`` filter: hidden entries, caches and egg-info anywhere; build outputs at top."""
-    top_level = {"build", "dist", "bench"}
+    """``copytree`` filter: hidden entries, caches and egg-info anywhere; at the top, build
+    outputs and what the wheel never holds (tests carry hostile fixtures such as symlink loops)."""
+    top_level = {"build", "dist", "bench", "tests", "examples"}
 
     def ignore(directory: str, names: list[str]) -> set[str]:
         at_top = Path(directory) == repo
         return {
-            name for name in names
-            if name.startswith(".") or name == "__pycache__" or name.endswith(".egg-info")
+            name
+            for name in names
+            if name.startswith(".")
+            or name == "__pycache__"
+            or name.endswith(".egg-info")
             or (at_top and name in top_level)
         }
 
@@ -273,7 +302,7 @@ def build_storplan_wheel(repo: Path, destination: Path) -> Path:
     """
     repo = repo.resolve()
     source = destination / "src"
-    shutil.copytree(repo, source, ignore=_source_ignore(repo))
+    shutil.copytree(repo, source, symlinks=True, ignore=_source_ignore(repo))
     try:
         for isolation in (["--no-build-isolation"], []):
             result = _pip_wheel(source, destination, isolation)
@@ -289,8 +318,20 @@ def build_storplan_wheel(repo: Path, destination: Path) -> Path:
     return wheels[0]
 
 
-def _pip_wheel(source: Path, destination: Path, options: Sequence[str]
-               ) -> subprocess.CompletedProcess[str]:
-    command = [_host_python(), "-m", "pip", "wheel", "--disable-pip-version-check", "-q",
-               "--no-deps", *options, "-w", str(destination), str(source)]
+def _pip_wheel(
+    source: Path, destination: Path, options: Sequence[str]
+) -> subprocess.CompletedProcess[str]:
+    command = [
+        _host_python(),
+        "-m",
+        "pip",
+        "wheel",
+        "--disable-pip-version-check",
+        "-q",
+        "--no-deps",
+        *options,
+        "-w",
+        str(destination),
+        str(source),
+    ]
     return subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True)
