@@ -17,7 +17,7 @@ from .loader import API_VERSION, KIND
 from .scalars import resolve_plain
 from .spec import ExportSpec, InitiatorSpec, Manifest, SecretRef
 
-__all__ = ["dump_manifest", "manifest_to_data", "manifest_value"]
+__all__ = ["dump_manifest", "dump_yaml", "manifest_to_data", "manifest_value"]
 
 
 # Keys written even when they hold their type's default (they are what identifies an object).
@@ -108,9 +108,13 @@ def manifest_to_data(manifest: Manifest) -> dict[str, Any]:
     }
 
 
+def dump_yaml(data: Any) -> str:
+    """Plain data as YAML text that storplan's reader reads back as the same data (keys in
+    the order given)."""
+    text: str = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True)
+    return text
+
+
 def dump_manifest(manifest: Manifest) -> str:
     """The manifest as YAML text."""
-    text: str = yaml.dump(
-        manifest_to_data(manifest), Dumper=_Dumper, sort_keys=False, allow_unicode=True
-    )
-    return text
+    return dump_yaml(manifest_to_data(manifest))
