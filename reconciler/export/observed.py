@@ -210,9 +210,14 @@ def _volumes(b: _Builder) -> tuple[list[VolumeSpec], set[str], set[str]]:
     pools: set[str] = set()
     hosts: set[str] = set()
     chosen = [n for n in sorted(view.volumes) if n not in as_replica and b.selected("volumes", n)]
-    b.left_out("volumes", (n for n in view.volumes if n not in as_replica and n not in set(chosen)))
+    written = set(chosen) | {
+        t for t, r in as_replica.items() if view.volume_names[r.source_volume_id] in chosen
+    }
+    b.left_out("volumes", set(view.volumes) - written)
     for target, replica in as_replica.items():
         source = view.volume_names[replica.source_volume_id]
+        if source not in written:
+            continue
         live = view.volumes[target]
         pool = view.pool_names.get(live.pool_id)
         source_pool = view.pool_names.get(view.volumes[source].pool_id)
