@@ -203,8 +203,10 @@ def seed(world: dict[str, Any], uri: str) -> None:
 
 def imported_text(uri: str) -> tuple[Any, str, ArrayView]:
     with connect(uri) as session:
-        state = session.observe()
-    imported = import_array(state, name="array1", provider=uri, system=SYSTEM)
+        state, capabilities = session.observe(), session.capabilities
+    imported = import_array(
+        state, name="array1", provider=uri, system=SYSTEM, capabilities=capabilities
+    )
     return imported, manifest_text(imported, source=uri), ArrayView(state, SYSTEM)
 
 

@@ -115,6 +115,7 @@ def run_import(args: argparse.Namespace) -> int:
     selects = [parse_select(text) for text in args.select]
     with open_session(args) as session:
         state = session.observe()
+        capabilities = session.capabilities
         identity = session.provider.identity() if args.adopt else ""
         source = str(session.uri)
     from storplan.errors import InvalidArgument
@@ -134,6 +135,7 @@ def run_import(args: argparse.Namespace) -> int:
         system=args.system,
         credentials=secret_reference(args),
         select=selects,
+        capabilities=capabilities,
     )
     out = args.out
     written: list[str] = []

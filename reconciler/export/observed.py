@@ -39,6 +39,8 @@ from ..manifest.spec import (
     SnapshotSpec,
     VolumeSpec,
 )
+from ..model.capabilities import Capabilities
+from ..model.enums import Capability
 from ..model.nas import EXPORT_OPTION_FIELDS
 from ..model.state import State
 from ..plan.view import ArrayView
@@ -140,8 +142,11 @@ def array_name(text: str) -> str:
 class _Builder:
     """The state of one import: the view, the selection, and the notes collected."""
 
-    def __init__(self, view: ArrayView, name: str, select: Sequence[Select]) -> None:
+    def __init__(
+        self, view: ArrayView, name: str, select: Sequence[Select], lun_choice: bool
+    ) -> None:
         self.view, self.name, self.select = view, name, tuple(select)
+        self.lun_choice = lun_choice
         self.variables: dict[str, Variable] = {}
         self.unmanaged: list[str] = []
         self.comments: dict[tuple[str, str], list[str]] = {}
@@ -232,10 +237,15 @@ def _volumes(b: _Builder) -> tuple[list[VolumeSpec], set[str], set[str]]:
             b.unmanaged.append(f"volume {name}: its pool is not on this system")
             continue
         mappings = tuple(
-            MappingSpec(host, mapping.lun)
+            MappingSpec(host, mapping.lun if b.lun_choice else None)
             for (volume, host), mapping in sorted(view.mappings.items())
             if volume == name
         )
+        if mappings and not b.lun_choice:
+            luns = ", ".join(
+                f"{h} at LUN {m.lun}" for (v, h), m in sorted(view.mappings.items()) if v == name
+            )
+            b.comment("volumes", name, f"LUNs left out, the array chooses them: {luns}")
         snapshots = tuple(
             SnapshotSpec(snap) for (volume, snap) in sorted(view.snapshots) if volume == name
         )
@@ -320,13 +330,16 @@ def import_array(
     system: str | None = None,
     credentials: SecretRef | None = None,
     select: Sequence[Select] = (),
+    capabilities: Capabilities | None = None,
 ) -> Imported:
     """The array entry that declares what ``state`` holds on one system.
 
     ``system`` (id or name) is needed when the array has several; ``credentials`` is the
     password reference to write (``None``: none, or a generated ``{env: NAME}`` when the URI
     names a user, see :func:`password_variable`); ``select`` limits the import to matching
-    objects and what they require (their pools, the hosts they are mapped to).
+    objects and what they require (their pools, the hosts they are mapped to);
+    ``capabilities`` are the provider's: mappings carry their LUN only when the provider
+    lets the caller choose LUNs (a LUN written for one that cannot would fail validation).
 
     Raises:
         NotFound, InvalidArgument: no such system, or several and none chosen.
@@ -334,7 +347,8 @@ def import_array(
     from ..uri import parse_uri
 
     view = ArrayView(state, system)
-    b = _Builder(view, name, select)
+    lun_choice = capabilities is None or Capability.MASKING_LUN_CHOICE in capabilities
+    b = _Builder(view, name, select, lun_choice)
     if credentials is None and parse_uri(provider).user:
         credentials = SecretRef(env=b.variable(password_variable(name), f"password of {provider}"))
     volumes, vol_pools, required_hosts = _volumes(b)
