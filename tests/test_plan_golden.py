@@ -89,6 +89,14 @@ def _seed(session: Session, steps: list[dict[str, Any]], work: Path, store: Stat
             fs = _object(session, Kind.FILESYSTEMS, step["filesystem"])
             options = {k: v for k, v in step.items() if k not in ("do", "filesystem", "path")}
             session.create_export(fs, step["path"], ExportOptions.canonical(**options))
+        elif do == "import":  # the storplan import command, in this process
+            from storplan.cli import main
+
+            argv = ["import", "--uri", str(session.uri), "--system", SYSTEM, "--name", "sim"]
+            argv += [f"--select={s}" for s in step.get("select", [])]
+            argv += ["--adopt"] if step.get("adopt") else []
+            out = work / "imported.yaml"
+            assert main([*argv, "--state", store.location, "--out", str(out), "--force"]) == 0
         elif do == "apply":  # through storplan itself, so that it records ownership
             report = apply(load(_manifest(work, step["manifest"])), store, ALL, parallelism=1)
             assert report.ok, report.results
