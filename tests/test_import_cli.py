@@ -131,3 +131,21 @@ def _system_id(uri: str) -> str:
     session, system = system_session(uri)
     session.close()
     return system
+
+
+def test_show_output_manifest_is_the_import_writer(
+    seeded: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["--uri", seeded, "show", "volumes", "db01-data", "-o", "manifest"]
+    assert main([*argv, "--system", SYSTEM]) == 0
+    shown = capsys.readouterr().out
+    assert (
+        main(["import", "--uri", seeded, "--system", SYSTEM, "--select", "volume=db01-data"]) == 0
+    )
+    imported = capsys.readouterr().out
+    assert shown == imported and "- name: db01-data" in shown
+    assert "db01-logs" not in shown.split("arrays:")[1]
+    (tmp_path / "one.yaml").write_text(shown)
+    assert main(["plan", str(tmp_path / "one.yaml"), "--state", str(tmp_path / "s.db")]) == 0
+    assert main(["--uri", seeded, "show", "disks", "-o", "manifest", "--system", SYSTEM]) == 1
+    assert "not disks" in capsys.readouterr().err

@@ -12,7 +12,7 @@ import os
 import sys
 from typing import Any, TextIO
 
-__all__ = ["register", "secret_reference"]
+__all__ = ["imported_entry", "register", "secret_reference"]
 
 
 def register(commands: Any) -> None:
@@ -101,26 +101,21 @@ def _report(imported: Any, stream: TextIO) -> None:
             print(f"  - {printable(item)}", file=stream)
 
 
-def run_import(args: argparse.Namespace) -> int:
-    from storplan.export import (
-        array_name,
-        import_array,
-        manifest_files,
-        manifest_text,
-        parse_select,
-    )
+def imported_entry(args: argparse.Namespace, select: list[str]) -> tuple[Any, str, str]:
+    """Observe ``--uri`` and import its system (``--system``; ``--name`` if the parser has
+    it): the imported entry, how to name where it came from, and the array's identity."""
+    from storplan.errors import InvalidArgument
+    from storplan.export import array_name, import_array, parse_select
+    from storplan.plan.view import ArrayView
 
     from .common import open_session
 
-    selects = [parse_select(text) for text in args.select]
+    selects = [parse_select(text) for text in select]
     with open_session(args) as session:
         state = session.observe()
         capabilities = session.capabilities
-        identity = session.provider.identity() if args.adopt else ""
+        identity = session.provider.identity()
         source = str(session.uri)
-    from storplan.errors import InvalidArgument
-    from storplan.plan.view import ArrayView
-
     if args.system is None and len(state.systems) > 1:
         names = ", ".join(s.name for s in state.systems)
         raise InvalidArgument(
@@ -130,13 +125,20 @@ def run_import(args: argparse.Namespace) -> int:
     system = ArrayView(state, args.system).system
     imported = import_array(
         state,
-        name=args.name or array_name(system.name),
+        name=getattr(args, "name", None) or array_name(system.name),
         provider=args.uri,
         system=args.system,
         credentials=secret_reference(args),
         select=selects,
         capabilities=capabilities,
     )
+    return imported, source, identity
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from storplan.export import manifest_files, manifest_text
+
+    imported, source, identity = imported_entry(args, args.select)
     out = args.out
     written: list[str] = []
     if out and (out.endswith(os.sep) or os.path.isdir(out)):
