@@ -264,7 +264,8 @@ def _initiator(b: _Builder, host: str, initiator: Any) -> InitiatorSpec:
         return InitiatorSpec(initiator.id, initiator.kind)
     secret = b.variable(
         chap_variable(b.name, host, initiator.id),
-        f"CHAP secret of initiator {initiator.id} (host {host}, user {initiator.chap_user})",
+        f"CHAP secret of initiator {initiator.id} (host {host}, user {initiator.chap_user}; "
+        "no array reveals it)",
     )
     mutual = None
     if initiator.mutual_chap_user is not None:
@@ -274,13 +275,6 @@ def _initiator(b: _Builder, host: str, initiator: Any) -> InitiatorSpec:
             f"(user {initiator.mutual_chap_user})",
         )
         mutual = MutualChapSpec(initiator.mutual_chap_user, SecretRef(env=mutual_secret))
-    b.comment(
-        "hosts",
-        host,
-        f"{initiator.id}: CHAP secret from ${secret}"
-        + (f" and ${mutual.secret.env}" if mutual else "")
-        + " (storplan cannot read secrets from an array)",
-    )
     return InitiatorSpec(
         initiator.id, initiator.kind, ChapSpec(initiator.chap_user, SecretRef(env=secret), mutual)
     )

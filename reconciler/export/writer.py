@@ -47,15 +47,22 @@ def _document(name: str, entry: str, head: list[str]) -> str:
     return "".join(_comment(line, "") for line in head) + front + "arrays:\n" + entry
 
 
-def _item(data: Any, indent: str) -> str:
-    text = dump_yaml([data])
-    return "".join(f"{indent}{line}\n" for line in text.splitlines())
+def _item(data: Any, indent: str, notes: dict[str, str]) -> str:
+    """One list item; a line reading a variable gets a comment saying what it must hold."""
+    out = []
+    for line in dump_yaml([data]).splitlines():
+        name = line.strip().removeprefix("- ").removeprefix("env: ")
+        if line.strip().endswith(f"env: {name}") and name in notes:
+            line += f"  # {printable(notes[name])}"
+        out.append(f"{indent}{line}\n")
+    return "".join(out)
 
 
 def _entry(imported: Imported, lists: tuple[str, ...], scalars: bool) -> str:
     data = manifest_value(imported.array)
+    notes = {v.name: f"set ${v.name}: {v.purpose}" for v in imported.variables}
     head = {k: data[k] for k in _SCALARS if k in data and (scalars or k == "name")}
-    out = [_item(head, "")]
+    out = [_item(head, "", notes)]
     for key in lists:
         if key not in data:
             continue
@@ -63,7 +70,7 @@ def _entry(imported: Imported, lists: tuple[str, ...], scalars: bool) -> str:
         for item in data[key]:
             for line in imported.comments.get((key, item["name"]), ()):
                 out.append(_comment(line, "  "))
-            out.append(_item(item, "  "))
+            out.append(_item(item, "  ", notes))
     return "".join(out)
 
 
