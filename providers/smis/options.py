@@ -18,6 +18,9 @@ URI: ``smis+https://user@host[:5989]/?namespace=root/vendor&ca_bundle=/etc/ssl/a
 * ``page_size``: MaxObjectCount of pull operations (default 1000); ``pull``: ``auto`` (pull
   operations, falling back to the traditional ones when the server refuses them), ``true`` or
   ``false``.
+* ``max_requests``: how many WBEM requests this process sends the server at once, over every
+  array it manages through that server (default 8; 0: no limit).  ``plan`` and ``apply`` work
+  on arrays concurrently, and management servers cap their sessions.
 
 The password never comes from the URI (see :mod:`storplan.uri`): the provider receives it as a
 :class:`~storplan.credentials.Secret`.
@@ -56,6 +59,7 @@ class SmisOptions:
     job_timeout: float = 600.0
     page_size: int = 1000
     pull: bool | None = None
+    max_requests: int = 8
 
     @property
     def url(self) -> str:
@@ -96,6 +100,7 @@ _OPTIONS = (
     OptionSpec("job_timeout", _seconds, 600.0, "seconds to wait for an intermediate array job"),
     OptionSpec("page_size", integer(1, 100000), 1000, "MaxObjectCount of pull operations"),
     OptionSpec("pull", _pull, None, "pull=auto, true or false"),
+    OptionSpec("max_requests", integer(0, 1000), 8, "requests in flight at once (0: no limit)"),
 )
 
 
@@ -146,4 +151,5 @@ def parse_options(uri: ProviderURI) -> SmisOptions:
         job_timeout=values["job_timeout"],
         page_size=values["page_size"],
         pull=values["pull"],
+        max_requests=values["max_requests"],
     )

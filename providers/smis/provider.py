@@ -22,6 +22,7 @@ from storplan.model.capabilities import Capabilities, Limits, ProviderVersion
 from storplan.model.enums import Kind
 from storplan.model.job import Job
 from storplan.model.state import State
+from storplan.providers.kit.endpoint import Endpoint
 
 from . import capabilities as caps
 from .client import WbemClient
@@ -59,6 +60,12 @@ class SmisProvider(VolumeOps, ReplicationOps):
     """The SMI-S provider (entry point ``smis``)."""
 
     name = "smis"
+
+    @classmethod
+    def endpoint(cls, uri: ProviderURI) -> Endpoint:
+        """The WBEM server a URI reaches (arrays behind one server share its request limit)."""
+        options = parse_options(uri)
+        return Endpoint(f"smis:{options.url}", options.max_requests)
 
     def __init__(
         self,

@@ -84,3 +84,20 @@ def test_password_in_uri_is_refused_before_the_provider_sees_it() -> None:
     with pytest.raises(InvalidArgument, match="password") as refused:
         parse_uri("smis+https://admin:hunter2@array/")
     assert "hunter2" not in str(refused.value)
+
+
+def test_arrays_behind_one_server_share_its_request_limit() -> None:
+    """The endpoint key is the server, whoever logs in and however the URI is spelled."""
+    from storplan.providers.smis.provider import SmisProvider
+
+    admin = SmisProvider.endpoint(parse_uri("smis+https://admin@array.example.com/"))
+    other = SmisProvider.endpoint(
+        parse_uri("smis+https://monitor@array.example.com:5989/?namespace=root/emc")
+    )
+    assert admin == other and admin.max_requests == 8
+    elsewhere = SmisProvider.endpoint(parse_uri("smis+https://admin@array2.example.com/"))
+    assert elsewhere.key != admin.key
+    unlimited = SmisProvider.endpoint(parse_uri("smis+https://a@array.example.com/?max_requests=0"))
+    assert unlimited.max_requests == 0
+    with pytest.raises(InvalidArgument, match="max_requests"):
+        options("smis+https://a@array.example.com/?max_requests=-1")
