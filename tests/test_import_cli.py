@@ -111,6 +111,7 @@ def test_directory_layout_and_no_silent_overwrite(
         (["--select", "lun=1"], "expected KIND=GLOB"),
         ([], "the array has 2 systems"),
         (["--system", "nope"], "no system 'nope'"),
+        (["--system", "sim-array-1", "--name", "a b"], "--name 'a b' is not a valid"),
     ],
 )
 def test_refusals(

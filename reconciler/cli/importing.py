@@ -111,6 +111,13 @@ def imported_entry(args: argparse.Namespace, select: list[str]) -> tuple[Any, st
     from .common import open_session
 
     selects = [parse_select(text) for text in select]
+    name = getattr(args, "name", None)
+    if name is not None and array_name(name) != name:
+        raise InvalidArgument(
+            f"--name {name!r} is not a valid array entry name",
+            hint="use letters, digits, '_', '.' and '-', starting with a letter or digit "
+            f"(e.g. {array_name(name)!r}), at most 63",
+        )
     with open_session(args) as session:
         state = session.observe()
         capabilities = session.capabilities
@@ -125,7 +132,7 @@ def imported_entry(args: argparse.Namespace, select: list[str]) -> tuple[Any, st
     system = ArrayView(state, args.system).system
     imported = import_array(
         state,
-        name=getattr(args, "name", None) or array_name(system.name),
+        name=name or array_name(system.name),
         provider=args.uri,
         system=args.system,
         credentials=secret_reference(args),
