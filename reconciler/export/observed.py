@@ -229,6 +229,12 @@ def _volumes(b: _Builder) -> tuple[list[VolumeSpec], set[str], set[str]]:
         replicas_of.setdefault(source, []).append(
             ReplicaSpec(target, replica.kind, None if pool == source_pool else pool)
         )
+    maps_of: dict[str, list[tuple[str, Any]]] = {}
+    for (volume, host), mapping in sorted(view.mappings.items()):
+        maps_of.setdefault(volume, []).append((host, mapping))
+    snaps_of: dict[str, list[str]] = {}
+    for volume, snap in sorted(view.snapshots):
+        snaps_of.setdefault(volume, []).append(snap)
     volumes = []
     for name in chosen:
         live = view.volumes[name]
@@ -236,19 +242,12 @@ def _volumes(b: _Builder) -> tuple[list[VolumeSpec], set[str], set[str]]:
         if pool is None:
             b.unmanaged.append(f"volume {name}: its pool is not on this system")
             continue
-        mappings = tuple(
-            MappingSpec(host, mapping.lun if b.lun_choice else None)
-            for (volume, host), mapping in sorted(view.mappings.items())
-            if volume == name
-        )
+        mine = maps_of.get(name, [])
+        mappings = tuple(MappingSpec(h, m.lun if b.lun_choice else None) for h, m in mine)
         if mappings and not b.lun_choice:
-            luns = ", ".join(
-                f"{h} at LUN {m.lun}" for (v, h), m in sorted(view.mappings.items()) if v == name
-            )
+            luns = ", ".join(f"{h} at LUN {m.lun}" for h, m in mine)
             b.comment("volumes", name, f"LUNs left out, the array chooses them: {luns}")
-        snapshots = tuple(
-            SnapshotSpec(snap) for (volume, snap) in sorted(view.snapshots) if volume == name
-        )
+        snapshots = tuple(SnapshotSpec(snap) for snap in snaps_of.get(name, ()))
         replicas = tuple(sorted(replicas_of.get(name, ()), key=lambda r: r.name))
         pools.add(pool)
         pools |= {r.pool for r in replicas if r.pool}
