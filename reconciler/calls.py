@@ -29,6 +29,7 @@ def provider_args(op: Operation, params: Params, resolve: Resolve) -> tuple[Any,
 
 def _arg(arg: Arg, params: Params, resolve: Resolve) -> Any:
     from .model.block import Initiator
+    from .model.enums import ReplicaKind
     from .model.nas import ExportOptions
 
     how = arg.how
@@ -48,6 +49,8 @@ def _arg(arg: Arg, params: Params, resolve: Resolve) -> Any:
         return sorted(parsed)
     if how is ArgKind.CHAP:
         return _chap(params)
+    if how is ArgKind.REPLICA_KIND:  # the contract's type, whatever the plan file held
+        return ReplicaKind(params[arg.params[0]])
     return ExportOptions.from_dict({name: params[name] for name in arg.params if name in params})
 
 

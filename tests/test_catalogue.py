@@ -49,6 +49,33 @@ def test_every_operation_is_in_the_provider_contract_with_its_arguments() -> Non
         assert len(op.args) == len(contract_parameters(op.name)), op.name
 
 
+def test_providers_get_the_contracts_enum_types_not_plan_strings() -> None:
+    """A parameter the contract types as an enumeration reaches the provider as that enum,
+    whatever a plan file held (lio's ``create_replica`` read ``kind.value`` of a plain string)."""
+    import enum
+
+    from storplan.model import enums
+
+    enum_names = {
+        n for n, v in vars(enums).items() if isinstance(v, type) and issubclass(v, enum.Enum)
+    }
+    checked = 0
+    for op in OPERATIONS.values():
+        signature = inspect.signature(getattr(Provider, op.name))
+        for arg, parameter in zip(op.args, contract_parameters(op.name), strict=True):
+            annotation = str(signature.parameters[parameter].annotation)
+            if annotation in enum_names:  # annotations are strings (postponed evaluation)
+                checked += 1
+                assert arg.how is not ArgKind.VALUE, f"{op.name}({parameter}) needs a conversion"
+    assert checked  # the contract has enum parameters: the check is not vacuous
+    from storplan.calls import provider_args
+    from storplan.model import ReplicaKind
+
+    params = {"source": "v", "replica": "r", "kind": "copy", "pool": None}
+    args = provider_args(operation("create_replica"), params, lambda arg, p: "id")
+    assert args[2] is ReplicaKind.COPY
+
+
 def test_every_operation_is_a_session_method_with_a_docstring() -> None:
     for name in OPERATIONS:
         method = getattr(Session, name)

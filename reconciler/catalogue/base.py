@@ -81,6 +81,7 @@ class ArgKind(StrEnum):
     INITIATORS = "initiators"  # Initiators from identifiers
     CHAP = "chap"  # ChapCredentials from user and secret references (None: clear)
     OPTIONS = "options"  # ExportOptions from the option parameters
+    REPLICA_KIND = "replica_kind"  # a ReplicaKind from its name
 
 
 @dataclass(frozen=True, slots=True)

@@ -151,7 +151,7 @@ VOLUME_OPERATIONS = (
         args=(
             ref(K.VOLUME, "source"),
             value("replica"),
-            value("kind"),
+            Arg(ArgKind.REPLICA_KIND, ("kind",)),
             ref(K.POOL, "pool", optional=True),
         ),
         target=_REPLICA,

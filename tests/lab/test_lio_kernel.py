@@ -97,13 +97,16 @@ def write_and_compare(guest: LioGuest, device: str, backing: str) -> None:
 # ------------------------------------------------------------------------------ the kit
 def test_conformance_kit_passes_against_lio(guest: LioGuest) -> None:
     done = guest.lab.run(
-        f"cd /tmp && {GUEST_VENV}/bin/python -m pytest -q -p no:cacheprovider -rs"
+        f"cd /tmp && {GUEST_VENV}/bin/python -m pytest -q -p no:cacheprovider -rfEs --tb=short"
         " -p storplan.conformance --pyargs storplan.conformance --storplan-uri lio://",
         check=False,
         timeout=3600,
     )
     summary = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr
-    assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
+    # On failure show the summary (every failure and error, one line each) and the last tracebacks.
+    output = done.stdout
+    cut = output.find("short test summary info")
+    assert done.returncode == 0, output[cut:] + "\n...\n" + output[-6000:] + done.stderr[-2000:]
     assert re.search(r"\d+ passed", summary), summary
     leftovers = [v["name"] for v in guest.show("volumes") if v["name"].startswith("cfk-")]
     assert leftovers == []
