@@ -47,8 +47,13 @@ def load(path: Path | str) -> Manifest:
     return load_manifest([path], offline=True)
 
 
-def plan(manifest: Manifest, store: StateStore, consent: Consent | None = None) -> Plan:
-    return make_plan(manifest, connector, StoreMemory(store), consent)
+def plan(
+    manifest: Manifest, store: StateStore, consent: Consent | None = None, scope: Any = None
+) -> Plan:
+    """Plan ``manifest`` (``scope``: a targeted plan, :class:`storplan.plan.target.Scope`)."""
+    if scope is None:
+        return make_plan(manifest, connector, StoreMemory(store), consent)
+    return make_plan(manifest, connector, StoreMemory(store), consent, scope=scope)
 
 
 def apply(

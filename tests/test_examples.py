@@ -226,3 +226,60 @@ def _comment_at(lines: list[str], index: int) -> str:
         parts.append(lines[above])
         above -= 1
     return "\n".join(parts)
+
+
+# ------------------------------------------------------------------ the imported array
+IMPORTED = ROOT / "examples" / "gitops" / "imported" / "east3"
+IMPORTED_URI = "sim:///var/lib/storplan/prod-east-array3.db"
+
+
+def _seed_east3(uri: str) -> None:
+    """The array examples/gitops/imported/east3 was imported from (made through the API)."""
+    from storplan.credentials import Secret
+    from storplan.model import ExportOptions, Kind
+    from storplan.session import connect
+
+    with connect(uri) as session:
+        system = next(s for s in session.observe({Kind.SYSTEMS}).systems if s.name == "sim-array-1")
+        pools = {p.name: p for p in session.pools() if p.system_id == system.id}
+        db = session.create_volume(pools["ssd"], "db01-data", "200GiB").result
+        logs = session.create_volume(pools["hdd"], "db01-logs", "50GiB", thin=False).result
+        host = session.create_access_group(
+            system.id, "db01", ["iqn.1994-05.com.example:db01", "21:00:00:24:ff:4c:aa:01"]
+        ).result
+        session.set_chap(host, "iqn.1994-05.com.example:db01", "db01", Secret("not-in-the-file"))
+        session.map_volume(db, host, 1)
+        session.map_volume(logs, host, 2)
+        session.create_snapshot(db, "before-upgrade")
+        session.create_replica(db, "db01-reporting", "clone")
+        home = session.create_filesystem(pools["nas"], "home", "1TiB").result
+        options = ExportOptions.canonical(clients=["10.0.0.0/24"], anon_uid=65534, anon_gid=65534)
+        session.create_export(home, "/export/home", options)
+
+
+def test_gitops_imported_array_is_what_import_writes_and_plans_clean(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], regen_golden: bool
+) -> None:
+    """examples/gitops/imported/east3 is the output of ``storplan import --out DIR/`` of the
+    array made by ``_seed_east3`` (rewrite it with ``pytest --regen-golden``), and its plan
+    against that array has no changes."""
+    uri = f"sim://{tmp_path / 'east3.db'}"
+    _seed_east3(uri)
+    out = tmp_path / "east3"
+    argv = ["import", "--uri", uri, "--system", "sim-array-1", "--name", "east3"]
+    assert main([*argv, "--out", f"{out}/"]) == 0
+    capsys.readouterr()
+    written = {p.name: p.read_text().replace(uri, IMPORTED_URI) for p in sorted(out.iterdir())}
+    if regen_golden:
+        shutil.rmtree(IMPORTED, ignore_errors=True)
+        IMPORTED.mkdir(parents=True)
+        for name, text in written.items():
+            (IMPORTED / name).write_text(text)
+    committed = {p.name: p.read_text() for p in sorted(IMPORTED.iterdir())}
+    assert committed == written, "examples/gitops/imported is stale: pytest --regen-golden"
+    assert "not-in-the-file" not in "".join(committed.values())
+    state = str(tmp_path / "state.db")
+    env = "CHAP_EAST3_DB01_IQN_1994_05_COM_EXAMPLE_DB01"
+    assert f"env: {env}" in committed["hosts.yaml"]
+    code, out_text, err = run(capsys, "plan", str(out), "--state", state)
+    assert (code, err) == (0, ""), out_text

@@ -2,7 +2,8 @@
 
 Each directory under tests/plans/ holds ``case.yaml`` (a description, the command line's
 consent, which provider, and the imperative steps that seed the array through the Python API),
-``manifest.yaml`` (``{db}`` stands for the simulator file) and the expected ``plan.txt`` and
+``manifest.yaml`` (``{db}`` stands for the simulator file; ``targets`` and ``arrays`` in
+``case.yaml`` are the command line's ``--target`` and ``--array``) and the expected ``plan.txt`` and
 ``plan.json`` or, for plans that cannot be made, ``error.txt``.  Rewrite the expected files
 with ``pytest --regen-golden``.
 
@@ -24,6 +25,7 @@ from planhelpers import ALL, SYSTEM, apply, load, observe_state
 from planhelpers import plan as make_plan_for
 from storplan.model import ExportOptions, Kind
 from storplan.plan import Consent, Plan, PlanError, plan_lines
+from storplan.plan.target import Scope
 from storplan.session import Session, connect
 from storplan.state import StateStore, open_store
 
@@ -89,6 +91,14 @@ def _seed(session: Session, steps: list[dict[str, Any]], work: Path, store: Stat
             fs = _object(session, Kind.FILESYSTEMS, step["filesystem"])
             options = {k: v for k, v in step.items() if k not in ("do", "filesystem", "path")}
             session.create_export(fs, step["path"], ExportOptions.canonical(**options))
+        elif do == "import":  # the storplan import command, in this process
+            from storplan.cli import main
+
+            argv = ["import", "--uri", str(session.uri), "--system", SYSTEM, "--name", "sim"]
+            argv += [f"--select={s}" for s in step.get("select", [])]
+            argv += ["--adopt"] if step.get("adopt") else []
+            out = work / "imported.yaml"
+            assert main([*argv, "--state", store.location, "--out", str(out), "--force"]) == 0
         elif do == "apply":  # through storplan itself, so that it records ownership
             report = apply(load(_manifest(work, step["manifest"])), store, ALL, parallelism=1)
             assert report.ok, report.results
@@ -127,9 +137,10 @@ def _outcome(name: str, work: Path) -> tuple[dict[str, str], Plan | None]:
             _seed(session, case.get("steps", []), work, store)
         manifest = load(_manifest(work, "manifest.yaml"))
         consent = Consent(**case.get("consent", {}))
+        scope = Scope.of(case.get("targets", []), case.get("arrays", []))  # --target, --array
         before = observe_state(f"sim://{work / 'array.db'}")
         try:
-            plan = make_plan_for(manifest, store, consent)
+            plan = make_plan_for(manifest, store, consent, scope)
         except PlanError as exc:
             assert observe_state(f"sim://{work / 'array.db'}") == before, "planning changed it"
             lines = [f"{exc}"]

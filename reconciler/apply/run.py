@@ -40,6 +40,7 @@ from ..plan.checks import Consent
 from ..plan.document import ArrayFailure, Plan
 from ..plan.memory import StoreMemory
 from ..plan.planner import connect_all, plan_sessions, refusal
+from ..plan.target import Scope
 from ..plan.view import ArrayView
 from ..state import FAILED, INTERRUPTED, OK
 from .arrays import ArrayRun, execute, lock_all, reconcile
@@ -87,6 +88,9 @@ class ApplyOptions:
     """Arrays worked on at once."""
     all_or_nothing: bool = False
     """Refuse the whole apply when any array cannot be planned or judged."""
+    scope: Scope = field(default_factory=Scope)
+    """A targeted apply (``--target``, ``--array``; manifests only: a saved plan keeps the
+    target it was made with)."""
 
 
 def record_protection(plan: Plan, store: StateStore) -> None:
@@ -104,10 +108,12 @@ def apply_manifest(
 ) -> ApplyReport:
     """Plan a manifest under the arrays' locks and apply exactly that plan."""
     cancel = threading.Event()
-    entries = {a.name: a for a in manifest.arrays}
+    options.scope.check(manifest)
+    arrays = options.scope.arrays(manifest)
+    entries = {a.name: a for a in arrays}
     with ExitStack() as stack:
         sessions, failed = connect_all(
-            manifest.arrays, connector, stack, parallelism=options.array_parallelism, cancel=cancel
+            arrays, connector, stack, parallelism=options.array_parallelism, cancel=cancel
         )
         locks, lock_failed = lock_all(store, sessions, entries, options)
         stack.callback(_release, store, locks)
@@ -128,6 +134,7 @@ def apply_manifest(
             failed=failed + lock_failed,
             parallelism=options.array_parallelism,
             cancel=cancel,
+            scope=options.scope,
         )
         notes = [note for a in manifest.arrays for note in found.get(a.name, ())]
         runs = [

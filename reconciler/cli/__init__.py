@@ -44,6 +44,7 @@ _COMMAND_MODULES = {
     **dict.fromkeys(("validate", "schema"), "manifests"),
     **dict.fromkeys(("plan", "apply"), "plan_apply"),
     **dict.fromkeys(("journal", "unlock"), "journal"),
+    "import": "importing",
 }
 _GLOBAL_OPTIONS_WITH_VALUE = {"-u", "--uri", "--password-env", "--password-file"}
 

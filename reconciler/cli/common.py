@@ -22,14 +22,20 @@ __all__ = [
 OUTPUTS = ("table", "json", "yaml")
 
 
-def add_output_options(parser: argparse.ArgumentParser) -> None:
-    """``--output`` and ``--bytes``."""
+def add_output_options(parser: argparse.ArgumentParser, *, manifest: bool = False) -> None:
+    """``--output`` and ``--bytes`` (``manifest``: ``--output manifest`` is offered too)."""
     parser.add_argument(
         "-o",
         "--output",
-        choices=OUTPUTS,
+        choices=(*OUTPUTS, "manifest") if manifest else OUTPUTS,
         default="table",
-        help="table (rich on a terminal, plain columns otherwise), json or yaml",
+        help="table (rich on a terminal, plain columns otherwise), json or yaml"
+        + (
+            "; manifest: the manifest entry of pools, hosts, volumes or filesystems "
+            "(what storplan import writes)"
+            if manifest
+            else ""
+        ),
     )
     parser.add_argument(
         "--bytes", action="store_true", help="show sizes as exact byte counts in tables"

@@ -66,6 +66,22 @@ def _common(parser: argparse.ArgumentParser) -> None:
         help="allow actions that take access away (unmap, remove initiator, "
         "narrow or delete exports)",
     )
+    parser.add_argument(
+        "--target",
+        action="append",
+        default=[],
+        metavar="ADDRESS",
+        help="plan only this array (ARRAY) or object (ARRAY/KIND/NAME, KIND pool, host, "
+        "volume or filesystem) and what it requires; prune acts only inside it; repeatable",
+    )
+    parser.add_argument(
+        "--array",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="plan only this array entry (every file that declares it is still read); "
+        "repeatable",
+    )
 
 
 def register(commands: Any) -> None:
@@ -142,6 +158,12 @@ def _connector(read_only: bool) -> Any:
     return connect
 
 
+def _scope(args: argparse.Namespace) -> Any:
+    from storplan.plan.target import Scope
+
+    return Scope.of(args.target, args.array)
+
+
 def _consent(args: argparse.Namespace) -> Any:
     from storplan.plan import Consent
 
@@ -180,6 +202,7 @@ def run_plan(args: argparse.Namespace) -> int:
                 StoreMemory(store),
                 _consent(args),
                 parallelism=args.array_parallelism,
+                scope=_scope(args),
             )
         except PlanError as exc:
             if exc.plan is None or not exc.plan.arrays:
@@ -247,6 +270,14 @@ def run_apply(args: argparse.Namespace) -> int:
 
     progress = ApplyProgress(None)
     saved = len(args.paths) == 1 and args.paths[0].endswith(".json")
+    if saved and (args.target or args.array):
+        from storplan.errors import InvalidArgument
+
+        raise InvalidArgument(
+            "--target and --array apply to manifests: a saved plan keeps the target it was "
+            "made with",
+            hint="run storplan plan --target ... --out plan.json, then apply plan.json",
+        )
 
     def confirm(plan: Any) -> bool:
         nonlocal progress
@@ -266,6 +297,7 @@ def run_apply(args: argparse.Namespace) -> int:
         command="storplan apply " + " ".join(args.paths),
         array_parallelism=args.array_parallelism,
         all_or_nothing=args.all_or_nothing,
+        scope=_scope(args),
     )
     with open_store(args.state, write=True) as store:
         try:

@@ -39,7 +39,10 @@ def register(commands: Any) -> None:
         "kind", choices=[*KINDS, *DERIVED], metavar="KIND", help=", ".join([*KINDS, *DERIVED])
     )
     show.add_argument("ref", nargs="?", help="show only the object with this id or name")
-    add_output_options(show)
+    add_output_options(show, manifest=True)
+    show.add_argument(
+        "--system", metavar="ID", help="with --output manifest: the system (id or name)"
+    )
     show.set_defaults(handler=run_show)
 
     providers = commands.add_parser("providers", help="list installed provider plug-ins")
@@ -77,6 +80,8 @@ def _derived(session: Any, kind: str) -> list[Any]:
 
 
 def run_show(args: argparse.Namespace) -> int:
+    if args.output == "manifest":
+        return _show_manifest(args)
     with open_session(args) as session:
         if args.kind in KINDS:
             from storplan.model import Kind
@@ -92,6 +97,27 @@ def run_show(args: argparse.Namespace) -> int:
                 return 0
             items = _derived(session, args.kind)
         emit(items, args, args.kind)
+    return 0
+
+
+def _show_manifest(args: argparse.Namespace) -> int:
+    """``show KIND [REF] --output manifest``: the import writer, for one kind."""
+    import sys
+
+    from storplan.errors import InvalidArgument
+
+    from .importing import imported_entry
+
+    kind = "hosts" if args.kind == "access-groups" else args.kind
+    if kind not in ("pools", "hosts", "volumes", "filesystems"):
+        raise InvalidArgument(
+            f"--output manifest shows pools, hosts, volumes or filesystems, not {args.kind}",
+            hint="use storplan import for a whole array",
+        )
+    imported, source, _ = imported_entry(args, [f"{kind}={args.ref or '*'}"])
+    from storplan.export import manifest_text
+
+    sys.stdout.write(manifest_text(imported, source=source))
     return 0
 
 

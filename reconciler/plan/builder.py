@@ -81,6 +81,8 @@ class ArrayPlan:
     owned: dict[str, Ownership] = field(default_factory=dict)
     array_key: str = ""
     memory: Any = None  # a .memory.Memory (CHAP secrets last applied)
+    prunable: Any = None  # Callable[[Key], bool]: what prune may act on (a targeted plan)
+    unpruned: list[str] = field(default_factory=list)  # prune candidates outside the target
     actions: list[Action] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     _providers: dict[str, list[str]] = field(default_factory=dict)

@@ -94,6 +94,10 @@ class Plan:
     consent: dict[str, bool] = field(default_factory=dict)
     source: dict[str, Any] | None = field(default=None, compare=False, repr=False)
     """The document as it was read, when the plan comes from a file (its MAC covers it)."""
+    targets: tuple[str, ...] = ()
+    """The addresses a targeted plan covers (``--target``, ``--array``); empty: everything."""
+    outside: tuple[str, ...] = ()
+    """Addresses the manifest declares that a targeted plan does not cover."""
 
     @property
     def has_changes(self) -> bool:
@@ -139,7 +143,11 @@ class Plan:
         }
 
     def to_dict(self) -> dict[str, Any]:
+        targeted = (
+            {"targets": list(self.targets), "outside": list(self.outside)} if self.targets else {}
+        )
         return {
+            **targeted,
             "format_version": FORMAT_VERSION,
             "manifest": self.manifest,
             "consent": self.consent,
@@ -212,10 +220,13 @@ class Plan:
             )
             actions = tuple(Action.from_dict(a) for a in data["actions"])
             failed = tuple(ArrayFailure.from_dict(f) for f in data.get("failed_arrays", ()))
+            targets = tuple(str(t) for t in data.get("targets", ()))
+            outside = tuple(str(t) for t in data.get("outside", ()))
         except InvalidArgument:
             raise
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise InvalidArgument(
                 f"the plan document is damaged: {exc!r}", hint="run storplan plan --out again"
             ) from None
-        return cls(data["manifest"], arrays, actions, failed, dict(data.get("consent", {})), data)
+        consent = dict(data.get("consent", {}))
+        return cls(data["manifest"], arrays, actions, failed, consent, data, targets, outside)

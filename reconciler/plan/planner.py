@@ -29,6 +29,7 @@ from .memory import EMPTY, Memory
 from .order import order_actions
 from .preflight import preflight
 from .prune import diff_prune
+from .target import EVERYTHING, Scope
 from .view import ArrayView
 
 if TYPE_CHECKING:
@@ -109,6 +110,7 @@ def _plan_one(
     memory: Memory,
     consent: Consent,
     observe: Callable[[], State],
+    scope: Scope,
 ) -> _Planned:
     def failed(stage: str, problems: list[Problem]) -> _StageFailed:
         return _StageFailed(stage, PlanError(problems))
@@ -118,6 +120,7 @@ def _plan_one(
         state = observe()
     except StorplanError as exc:
         raise _StageFailed("observe", exc) from None
+    full, array = array, scope.restrict(array)  # a targeted plan covers part of the entry
     problems = _provider_problems(array, session)
     if problems:
         raise failed("validate", problems)
@@ -136,12 +139,15 @@ def _plan_one(
         memory.owned(key, legacy_key(uri, view.system.id)),
         key,
         memory,
+        (lambda k: scope.allows(array.name, k)) if scope else None,
     )
     for diff in (diff_pools, diff_hosts, diff_volumes, diff_mappings, diff_filesystems, diff_prune):
         diff(plan, array)
+    declared = declared_keys(full)
+    plan.unpruned = [k for k in plan.unpruned if k not in declared]  # declared: not prunable
     stage = "plan" if plan.problems else "preflight"
     check_capabilities(plan)  # also after a diff problem: every problem is reported at once
-    preflight(plan, declared_keys(array), session.provider)
+    preflight(plan, declared, session.provider)
     if plan.problems:
         raise failed(stage, plan.problems)
     plan.actions = apply_consent(order_actions(plan.actions), consent)
@@ -153,7 +159,7 @@ def _plan_one(
         view.system.id,
         view.system.name,
         {k: view.fingerprint(k) for k in keys},
-        protected_keys(array),
+        protected_keys(full),  # the whole entry's: a targeted apply keeps every flag
         identity,
     )
     return _Planned(plan, record)
@@ -177,20 +183,22 @@ def plan_sessions(
     failed: Sequence[ArrayFailure] = (),
     parallelism: int = DEFAULT_ARRAY_PARALLELISM,
     cancel: threading.Event | None = None,
+    scope: Scope = EVERYTHING,
 ) -> tuple[Plan, dict[str, ArrayPlan]]:
     """The plan of a whole manifest over open sessions (one per array entry that could be
     reached), and each planned array's planning state (its view serves apply as the name
     index).  Arrays are observed and planned concurrently; an array that cannot be planned
     is a :class:`ArrayFailure` of the plan (``failed`` brings those that could not even be
-    connected to) and the others are planned without it.
+    connected to) and the others are planned without it.  ``scope``: a targeted plan
+    (:mod:`.target`).
     """
-    entries = [a for a in manifest.arrays if a.name in sessions]
+    entries = [a for a in scope.arrays(manifest) if a.name in sessions]
 
     def plan_entry(array: ArraySpec) -> _Planned | ArrayFailure:
         session = sessions[array.name]
         look = (lambda: observe(array, session)) if observe else session.observe
         try:
-            return _plan_one(array, session, memory, consent, look)
+            return _plan_one(array, session, memory, consent, look, scope)
         except _StageFailed as stop:
             return _failure(array, stop.stage, stop.error)
 
@@ -219,6 +227,9 @@ def plan_sessions(
         tuple(a for r in records for a in planned[r.name].actions),
         tuple(sorted(failures.values(), key=lambda f: order.get(f.name, len(order)))),
         {"allow_destroy": consent.allow_destroy, "allow_disruptive": consent.allow_disruptive},
+        targets=tuple(str(t) for t in scope.targets),
+        outside=scope.outside(manifest)
+        + tuple(f"{r.name}: prune of {k}" for r in records for k in planned[r.name].unpruned),
     )
     return plan, planned
 
@@ -310,17 +321,21 @@ def make_plan(
     consent: Consent | None = None,
     *,
     parallelism: int = DEFAULT_ARRAY_PARALLELISM,
+    scope: Scope = EVERYTHING,
 ) -> Plan:
     """The plan for a whole manifest (``plan``: sessions are opened and closed here), its
-    arrays connected to, observed and planned concurrently.
+    arrays connected to, observed and planned concurrently; ``scope`` limits it to targets
+    (:mod:`.target`: arrays outside the target are not even connected to).
 
     Raises:
         PlanError: an array could not be planned: every problem, with the plan of the arrays
             that could be as its ``plan`` (the single array's own error when the manifest has
             one array).
     """
+    scope.check(manifest)
+    arrays = scope.arrays(manifest)
     with ExitStack() as stack:
-        sessions, failed = connect_all(manifest.arrays, connector, stack, parallelism=parallelism)
+        sessions, failed = connect_all(arrays, connector, stack, parallelism=parallelism)
         plan, _ = plan_sessions(
             manifest,
             sessions,
@@ -328,9 +343,10 @@ def make_plan(
             consent or Consent(),
             failed=failed,
             parallelism=parallelism,
+            scope=scope,
         )
     if plan.failed:
-        error = refusal(plan.failed, len(manifest.arrays))
+        error = refusal(plan.failed, len(arrays))
         if isinstance(error, PlanError):
             error.plan = plan
         raise error

@@ -65,6 +65,9 @@ def diff_prune(plan: ArrayPlan, array: ArraySpec) -> None:
     gone = [
         Key.parse(k) for k in sorted(plan.owned) if k not in declared and view.lookup(k) is not None
     ]
+    if plan.prunable is not None:  # a targeted plan: never outside the target
+        plan.unpruned = [str(key) for key in gone if not plan.prunable(key)]
+        gone = [key for key in gone if plan.prunable(key)]
     for key in gone:
         if key.kind in (K.SNAPSHOT, K.FS_SNAPSHOT):
             _delete(plan, key)

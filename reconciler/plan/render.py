@@ -68,6 +68,16 @@ def _failure_lines(failure: ArrayFailure) -> list[str]:
     ]
 
 
+def _target_lines(plan: Plan) -> list[str]:
+    """What a targeted plan covers, and what it leaves out."""
+    if not plan.targets:
+        return []
+    lines = ["targeted plan: " + ", ".join(plan.targets)]
+    if plan.outside:
+        lines.append("not planned (outside the target): " + ", ".join(plan.outside))
+    return lines
+
+
 def plan_lines(plan: Plan) -> list[tuple[str, str]]:
     """(style, text) lines for a terminal; style is a rich style name or ''."""
     lines: list[tuple[str, str]] = []
@@ -96,6 +106,7 @@ def plan_lines(plan: Plan) -> list[tuple[str, str]]:
     for failure in plan.failed:
         head, detail = _failure_lines(failure)
         lines += [("bold red", head), ("red", f"  {detail}")]
+    lines += [("dim", line) for line in _target_lines(plan)]
     lines.append(("bold", summary_line(plan)))
     return lines
 
@@ -125,4 +136,6 @@ def render_markdown(plan: Plan) -> str:
     for failure in plan.failed:
         head, detail = _failure_lines(failure)
         out += [f"#### {head}", "", detail.replace("|", "\\|"), ""]
+    targeted = _target_lines(plan)
+    out += [*(f"- {line}" for line in targeted), ""] if targeted else []
     return "\n".join(out) + "\n"

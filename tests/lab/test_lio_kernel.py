@@ -237,3 +237,25 @@ def test_a_reboot_restores_the_saved_configuration(guest: LioGuest, lab: LabVM) 
     chapped = manifest(web_size="128MiB", shared_size="64MiB", snapshot=True, with_db=False,
                        chap=True)
     assert guest.plan(chapped, env={"CHAP_SECRET": "lab-chap-secret-0123"}).returncode == 0
+
+
+# ------------------------------------------------------------------------------ import
+def test_import_of_the_configured_target_plans_clean(guest: LioGuest) -> None:
+    """``storplan import`` of the LIO target the tests above configured (three kinds of pool,
+    CHAP, a snapshot, explicit LUNs) writes a manifest whose plan has no changes."""
+    from storplan.export import chap_variable
+
+    secret = "lab-chap-secret-0123"
+    chapped = manifest(web_size="128MiB", shared_size="64MiB", snapshot=True, with_db=False,
+                       chap=True)
+    guest.apply(chapped, "--allow-destroy", env={"CHAP_SECRET": secret})
+    done = guest.storplan("import", "--uri", "lio://", "--name", "lab",
+                          "--out", "/root/imported.yaml", "--force")
+    variable = chap_variable("lab", "web", WEB)
+    assert variable in done.stdout, done.stdout
+    text = guest.lab.run("cat /root/imported.yaml").stdout
+    assert secret not in text and f"env: {variable}" in text
+    assert "lun: 0" in text and "lun: 1" in text and "name: before-upgrade" in text
+    planned = guest.storplan("plan", "/root/imported.yaml", check=False,
+                             env={variable: secret})
+    assert planned.returncode == 0, planned.stdout + planned.stderr
