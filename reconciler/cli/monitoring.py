@@ -33,7 +33,8 @@ def _add_targets(parser: argparse.ArgumentParser) -> None:
         parser.add_argument(
             f"--{name.replace('_', '-')}",
             metavar="WARN:CRIT",
-            help=f"threshold of the {name.replace('_', ' ')} (see docs/monitoring.md)",
+            help=f"threshold of the {name.replace('_', ' ')} (see docs/monitoring.md); "
+            "overrides a manifest's monitoring: thresholds:",
         )
     parser.add_argument(
         "--failed-jobs",
@@ -140,8 +141,13 @@ def _probes(args: argparse.Namespace, *, statistics: bool = False) -> list[Probe
     from storplan.manifest.loader import connect_array, load_manifest
 
     manifest = load_manifest(args.manifests, offline=True)
-    return [
-        Probe(array.name, partial(connect_array, array), thresholds, **options)
+    return [  # an array's monitoring: block, then the options over it
+        Probe(
+            array.name,
+            partial(connect_array, array),
+            (array.monitoring or Thresholds()).replace(changes),
+            **options,
+        )
         for array in manifest.arrays
     ]
 

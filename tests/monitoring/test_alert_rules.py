@@ -54,7 +54,7 @@ def _tool(name: str) -> str:
 
 
 def _rules() -> list[dict[str, Any]]:
-    document = yaml.safe_load((RULES / "storplan-rules.yaml").read_text())
+    document = yaml.safe_load((RULES / "storplan-rules.yml").read_text())
     return [rule for group in document["groups"] for rule in group["rules"]]
 
 
@@ -66,7 +66,7 @@ def test_every_condition_class_has_an_alert_with_a_runbook() -> None:
         assert rule["annotations"]["summary"] and rule["annotations"]["runbook"], rule["alert"]
         inherits = "storplan_condition{" in rule["expr"]  # the condition's own severity label
         assert inherits or rule["labels"]["severity"] in ("warning", "critical"), rule["alert"]
-    tests = yaml.safe_load((RULES / "storplan-rules.test.yaml").read_text())["tests"]
+    tests = yaml.safe_load((RULES / "storplan-rules.test.yml").read_text())["tests"]
     tested = {t["alertname"] for test in tests for t in test["alert_rule_test"] if t["exp_alerts"]}
     assert tested == {rule["alert"] for rule in rules}  # every rule is seen firing
 
@@ -74,8 +74,8 @@ def test_every_condition_class_has_an_alert_with_a_runbook() -> None:
 def test_promtool_checks_and_unit_tests_the_rules() -> None:
     promtool = _tool("promtool")
     for command in (
-        ["check", "rules", "storplan-rules.yaml"],
-        ["test", "rules", "storplan-rules.test.yaml"],
+        ["check", "rules", "storplan-rules.yml"],
+        ["test", "rules", "storplan-rules.test.yml"],
     ):
         done = subprocess.run(
             [promtool, *command], cwd=RULES, capture_output=True, text=True, timeout=120
@@ -138,7 +138,7 @@ def test_a_real_prometheus_scrapes_the_exporter_and_fires_an_alert(
         yaml.safe_dump(
             {
                 "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
-                "rule_files": [str(RULES / "storplan-rules.yaml")],
+                "rule_files": [str(RULES / "storplan-rules.yml")],
                 "scrape_configs": [
                     {"job_name": "storplan", "static_configs": [{"targets": [exporter]}]}
                 ],

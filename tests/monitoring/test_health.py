@@ -106,3 +106,38 @@ def test_manifests_name_the_arrays(
     document = json.loads(out.out or out.err)
     assert status == 2
     assert {(f["array"], f["code"]) for f in document["findings"]} == {("east", "disk.failed")}
+
+
+def test_thresholds_from_a_manifest_and_options_over_them(
+    array: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    manifest = tmp_path / "monitor.yaml"
+    manifest.write_text(
+        "apiVersion: storplan.io/v1\nkind: StorageState\nmetadata:\n  name: monitor\narrays:\n"
+        f"  - name: east\n    provider: {array}?faults=pool-fill:hdd=55\n    allow_empty: true\n"
+        "    monitoring:\n      thresholds:\n        pool_used: {warning: 50, critical: 70}\n"
+    )
+    assert main(["health", "-o", "json", str(manifest)]) == 1
+    assert json.loads(capsys.readouterr().out)["findings"][0]["code"] == "pool.capacity"
+    assert main(["health", "-o", "json", "--pool-used", "60:70", str(manifest)]) == 0
+    capsys.readouterr()
+    manifest.write_text(manifest.read_text().replace("warning: 50", "warning: 80"))
+    assert main(["health", str(manifest)]) == 1
+    assert (
+        "the warning level 80 is above the critical 70 [value.threshold]" in capsys.readouterr().err
+    )
+
+
+def test_a_monitoring_block_survives_dump_and_load(tmp_path: Path) -> None:
+    from storplan.manifest import validate
+    from storplan.manifest.dump import dump_manifest
+    from storplan.manifest.spec import ArraySpec, Manifest
+    from storplan.monitoring.thresholds import Threshold, Thresholds
+
+    levels = Thresholds(pool_used=Threshold(85.0, 95.0), volume_used=Threshold(None, 98.0))
+    manifest = Manifest("m", (ArraySpec("a1", "sim://", allow_empty=True, monitoring=levels),))
+    path = tmp_path / "m.yaml"
+    path.write_text(dump_manifest(manifest))
+    assert "volume_used:\n        critical: 98.0\n" in path.read_text()
+    loaded = validate([path], offline=True).manifest
+    assert loaded is not None and loaded.arrays[0].monitoring == levels
