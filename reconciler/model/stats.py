@@ -23,14 +23,17 @@ class Counters:
 
     kind: str
     object_id: str
-    read_ops: int = 0
-    write_ops: int = 0
+    read_ops: int | None = 0
+    write_ops: int | None = 0
     read_bytes: int = 0
     write_bytes: int = 0
     busy_seconds: float | None = None
     """Time the object spent serving I/O (its latency sum where the array keeps that)."""
     cache_read_hits: int | None = None
     """Reads served from the array's cache (a hit ratio is this over ``read_ops``)."""
+    ops: int | None = None
+    """Commands of any kind, where the array counts them but not reads and writes apart
+    (LIO); ``read_ops`` and ``write_ops`` are ``None`` then."""
 
 
 @dataclass(frozen=True, slots=True)

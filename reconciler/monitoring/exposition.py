@@ -31,6 +31,7 @@ COUNTERS = (
     ("write_bytes", "bytes written"),
     ("busy_seconds", "seconds spent serving I/O"),
     ("cache_read_hits", "reads served from cache"),
+    ("ops", "commands of any kind"),
 )
 """The counter fields of :class:`~storplan.model.Counters` and what they count."""
 
