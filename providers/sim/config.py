@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from storplan.errors import InvalidArgument
 from storplan.paths import xdg_path
@@ -45,7 +46,8 @@ from storplan.providers.kit.options import (
 )
 from storplan.uri import ProviderURI
 
-from .hardware import HARDWARE, HardwareFault, parse_hardware
+if TYPE_CHECKING:
+    from .hardware import HardwareFault
 
 __all__ = ["Fault", "SimConfig", "default_path", "parse_config"]
 
@@ -160,8 +162,13 @@ def parse_config(uri: ProviderURI) -> SimConfig:
     latency = _parse_latency(os.environ.get("STORPLAN_SIM_LATENCY", ""))
     latency.update(_parse_latency(options["latency"]))
     items = _items(os.environ.get("STORPLAN_SIM_FAULTS", "")) + _items(options["faults"])
-    hardware = tuple(parse_hardware(i) for i in items if i.partition(":")[0] in HARDWARE)
-    faults = [_parse_fault(i) for i in items if i.partition(":")[0] not in HARDWARE]
+    hardware: tuple[HardwareFault, ...] = ()
+    if items:  # imported only then: start-up time of every other command
+        from .hardware import HARDWARE, parse_hardware
+
+        hardware = tuple(parse_hardware(i) for i in items if i.partition(":")[0] in HARDWARE)
+        items = [i for i in items if i.partition(":")[0] not in HARDWARE]
+    faults = [_parse_fault(i) for i in items]
     return SimConfig(
         path=path or default_path(),
         jobs_async=options["jobs"] == "async",
