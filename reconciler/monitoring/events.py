@@ -7,11 +7,13 @@ everything and raise it all again when the array is back.
 
 Each event is one JSON object (one line); ``--exec`` runs a command per event with the event
 on its standard input (no shell), ``--webhook`` POSTs it (TLS verified).  A delivery that fails
-is logged and the watch goes on.
+is logged and the watch goes on.  A condition whose array gives no ``since`` gets the time
+the watch first saw it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import subprocess
@@ -30,9 +32,12 @@ Deliver = Callable[[dict[str, Any]], None]
 _OUTAGES = ("connection.failed", "observe.failed")
 
 
+def _stamp(when: float) -> str:
+    return datetime.fromtimestamp(when, UTC).isoformat(timespec="seconds")
+
+
 def _event(kind: str, finding: Finding, when: float) -> dict[str, Any]:
-    stamp = datetime.fromtimestamp(when, UTC).isoformat(timespec="seconds")
-    return {"event": kind, "time": stamp, **finding.to_dict()}
+    return {"event": kind, "time": _stamp(when), **finding.to_dict()}
 
 
 class Tracker:
@@ -49,8 +54,11 @@ class Tracker:
         if not observation.up:  # keep what was known, add the outage
             now.update({k: f for k, f in before.items() if f.code not in _OUTAGES})
         events = []
-        for key, finding in now.items():
+        for key, finding in list(now.items()):
             old = before.get(key)
+            if not finding.since:  # the array did not say: since the watch first saw it
+                since = old.since if old is not None else _stamp(observation.time)
+                now[key] = finding = dataclasses.replace(finding, since=since)
             if old is None:
                 events.append(_event("raised", finding, observation.time))
             elif old.severity is not finding.severity:

@@ -41,6 +41,8 @@ def test_each_fault_is_raised_once_and_cleared_once(
     mine = [(e["event"], e["severity"]) for e in events if e["code"] == code and e["name"] == name]
     moves = [m for m in mine if m[0] != "progress"]
     assert moves == [("raised", severity), ("cleared", severity)]
+    since = {e["since"] for e in events if e["code"] == code}
+    assert len(since) == 1 and since.pop()  # first seen, kept until cleared
     for other in {e["code"] for e in events} - {code}:  # a failed battery: write-through too
         assert [e["event"] for e in events if e["code"] == other] == ["raised", "cleared"]
 
