@@ -3,7 +3,7 @@
 # ruff: noqa
 # mypy: ignore-errors
 # fmt: off
-SCHEMA_DIGEST = '8814ee20eb912a7aa7fb79b1d010e21aabbe2b2c063921a4590e824b0b3072fe'
+SCHEMA_DIGEST = 'a8906bcf9f4af6029cd27b2038b14f1a21170cde5d32831854f99336997afebe'
 GENERATED_BY = 'fastjsonschema 2.22.3'
 VERSION = "2.22.3"
 from decimal import Decimal
