@@ -1,9 +1,10 @@
 """Start-up time of the ``storplan`` command as a whole process, as a user would run it.
 
 The command is timed from a NON-editable install of the working tree in a throwaway venv kept
-outside the repository (``${XDG_CACHE_HOME:-~/.cache}/storplan-bench/venv``), so the figures
-include what a real installation pays (entry-point script, site-packages, byte-code cache) and
-nothing an editable install adds (path finders, ``.pth`` hooks).  The venv is rebuilt whenever
+outside the repository (``${XDG_CACHE_HOME:-~/.cache}/storplan-bench/venv-TREE``, one per
+working tree), so the figures include what a real installation pays (entry-point script,
+site-packages, byte-code cache) and nothing an editable install adds (path finders, ``.pth``
+hooks).  The venv is rebuilt whenever
 a file the package is built from changes (a digest of them is kept next to the venv).
 
 pip builds a project in place (``build/``, ``*.egg-info``), so the tree is first copied to a
@@ -67,7 +68,10 @@ class BenchVenv:
 
     def __init__(self, repo: Path) -> None:
         self.repo = repo
-        self.root = _cache_dir() / "venv"
+        # One venv per working tree: two trees (git worktrees) benchmarked at once must not
+        # rebuild one venv from each other's code.
+        tree = hashlib.sha256(str(repo.resolve()).encode()).hexdigest()[:10]
+        self.root = _cache_dir() / f"venv-{tree}"
         self.python = self.root / "bin" / "python"
         self.storplan = self.root / "bin" / "storplan"
         self.base_python = "/usr/bin/python3" if Path("/usr/bin/python3").exists() else "python3"
