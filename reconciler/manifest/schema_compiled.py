@@ -3,7 +3,7 @@
 # ruff: noqa
 # mypy: ignore-errors
 # fmt: off
-SCHEMA_DIGEST = '142bef941af814bcfcee7ee35143ff933ac109106d1970074eb636988a58bdd3'
+SCHEMA_DIGEST = 'cbae6b0d0de75405ea8805292ea679e3832ad4c063627b751eadb076d1081b17'
 GENERATED_BY = 'fastjsonschema 2.22.3'
 VERSION = "2.22.3"
 from decimal import Decimal

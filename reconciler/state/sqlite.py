@@ -9,11 +9,9 @@ processes that share the file: two machines with two files hold two locks for on
 from __future__ import annotations
 
 import os
-import socket
 import sqlite3
 import threading
 import time
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -126,7 +124,7 @@ class SqliteStateStore(StateStore):
 
     # ------------------------------------------------------------------ journal
     def begin_apply(self, manifest: str, arrays: Sequence[tuple[str, str]], command: str) -> str:
-        apply_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+        apply_id = time.strftime("%Y%m%dT%H%M%S") + "-" + _token(6)
         with self._tx() as conn:
             conn.execute(
                 "INSERT INTO applies(id, started_at, finished_at, status, manifest, pid, host, "
@@ -228,7 +226,7 @@ class SqliteStateStore(StateStore):
     def acquire(
         self, lock_key: str, *, timeout: float = 0.0, command: str = "", label: str = ""
     ) -> Lock:
-        lock_id, host = uuid.uuid4().hex[:12], _host()
+        lock_id, host = _token(12), _host()
         deadline = time.monotonic() + timeout
         while True:
             granted, holder = self._try_lock(lock_key, lock_id, host, command)
@@ -385,4 +383,11 @@ def _alive(pid: int) -> bool:
 
 
 def _host() -> str:
+    import socket  # only when a lock is taken: plan and show never need it
+
     return socket.gethostname()
+
+
+def _token(length: int) -> str:
+    """A random hexadecimal id of ``length`` digits (apply and lock ids)."""
+    return os.urandom((length + 1) // 2).hex()[:length]
