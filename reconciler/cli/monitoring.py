@@ -155,9 +155,10 @@ def _probes(args: argparse.Namespace, *, statistics: bool = False) -> list[Probe
 def run_health(args: argparse.Namespace) -> int:
     from storplan.monitoring.findings import sort
     from storplan.monitoring.nagios import exit_status, plugin_output
+    from storplan.monitoring.probe import sample_all
 
     probes = _probes(args)
-    observations = [probe.sample() for probe in probes]
+    observations = sample_all(probes)
     for probe in probes:
         probe.close()
     findings = sort(f for o in observations for f in o.findings)
@@ -202,6 +203,7 @@ def run_watch(args: argparse.Namespace) -> int:
         deliver_all,
         webhook_delivery,
     )
+    from storplan.monitoring.probe import sample_all
 
     deliveries = []
     if args.exec_:
@@ -213,8 +215,8 @@ def run_watch(args: argparse.Namespace) -> int:
     polls = 0
     try:
         while True:
-            for probe in probes:
-                events = tracker.update(probe.sample())
+            for observation in sample_all(probes):
+                events = tracker.update(observation)
                 for event in events:
                     print(json.dumps(event), flush=True)
                 deliver_all(events, deliveries)

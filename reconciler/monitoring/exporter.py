@@ -23,7 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 
 from .exposition import CONTENT_TYPE, render
-from .probe import Probe
+from .probe import Probe, sample_all
 
 if TYPE_CHECKING:
     from storplan.credentials import Secret
@@ -55,7 +55,7 @@ class Snapshots:
             return self._text
 
     def _round(self) -> str:
-        observations = [probe.sample() for probe in self.probes]
+        observations = sample_all(self.probes)
         for o in observations:
             self.errors[o.array] += not o.up
         self.rounds += 1

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from storplan.model import State, Statistics
     from storplan.session import Session
 
-__all__ = ["Observation", "Probe"]
+__all__ = ["Observation", "Probe", "sample_all"]
 
 log = logging.getLogger(__name__)
 
@@ -119,3 +119,22 @@ class Probe:
         if session is not None:
             with contextlib.suppress(StorplanError, OSError):  # a broken one may fail to close
                 session.close()
+
+
+def sample_all(probes: Sequence[Probe]) -> list[Observation]:
+    """One sample of every probe, the arrays observed concurrently (``fleet.each``), in
+    the order given; a probe that fails unexpectedly (a bug) is that array's
+    ``observe.failed``, never the others'."""
+    from storplan.fleet import Failed, each
+
+    results = each(probes, Probe.sample)
+    observations = []
+    for probe, result in zip(probes, results, strict=True):
+        if isinstance(result, Failed):
+            finding = Finding(
+                probe.array, "arrays", probe.array, probe.array, "observe.failed",
+                Severity.UNKNOWN, result.error.message,
+            )  # fmt: skip
+            result = Observation(probe.array, time.time(), 0.0, (finding,), error=str(result.error))
+        observations.append(result)
+    return observations
