@@ -40,7 +40,7 @@ __all__ = ["LOADERS", "load_one", "observe"]
 def _conditions(text: str | None) -> tuple[Condition, ...]:
     from storplan.model.base import Condition
 
-    return (Condition("hardware", text),) if text else ()
+    return (Condition("disk.predictive_failure", text),) if text else ()
 
 
 def systems(tx: Tx, where: str = "", *args: Any) -> list[System]:

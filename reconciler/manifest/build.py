@@ -7,7 +7,7 @@ position; the spec is still built so that later checks can report more.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidArgument
 from ..identifiers import InitiatorKind, canonical_initiator, check_client
@@ -33,6 +33,9 @@ from .spec import (
     VolumeSpec,
 )
 from .yamlsource import Document, Path, pointer
+
+if TYPE_CHECKING:
+    from ..monitoring.thresholds import Thresholds
 
 __all__ = ["build_arrays"]
 
@@ -228,6 +231,25 @@ class _Builder:
             source=self.source(path),
         )
 
+    def thresholds(self, data: dict[str, Any], path: Path) -> Thresholds | None:
+        """The array's ``monitoring: thresholds:`` (``None`` when it has none)."""
+        given = data.get("monitoring", {}).get("thresholds")
+        if given is None:
+            return None
+        from ..monitoring.thresholds import Thresholds
+
+        for name, levels in given.items():
+            warning, critical = levels.get("warning"), levels.get("critical")
+            if warning is not None and critical is not None and warning > critical:
+                self.error(
+                    "value.threshold",
+                    f"threshold {name}: the warning level {warning} is above the critical "
+                    f"{critical}",
+                    (*path, "monitoring", "thresholds", name),
+                    "warning is the lower level",
+                )
+        return Thresholds.from_mapping(given)
+
     def array(self, data: dict[str, Any], path: Path) -> ArraySpec:
         try:
             parse_uri(data.get("provider", "unset://"))
@@ -259,6 +281,7 @@ class _Builder:
             system=data.get("system"),
             prune=data.get("prune", False),
             allow_empty=data.get("allow_empty", False),
+            monitoring=self.thresholds(data, path),
             pools=pools,
             source=self.source(path),
             **lists,

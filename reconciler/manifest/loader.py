@@ -172,7 +172,7 @@ def _merge(arrays: list[tuple[int, ArraySpec]], diagnostics: Diagnostics) -> lis
         changes: dict[str, object] = {}
         base = first.source
         overrides = dict(base.overrides or {}) if base is not None else {}
-        for field in ("provider", "credentials", "system", "prune", "allow_empty"):
+        for field in ("provider", "credentials", "system", "prune", "allow_empty", "monitoring"):
             mine, theirs = getattr(array, field), getattr(first, field)
             mine_set, theirs_set = written(array, field), written(first, field)
             if mine_set and theirs_set and mine != theirs:

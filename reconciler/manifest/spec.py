@@ -10,6 +10,7 @@ in docs/manifests.md and enforced by the semantic checks.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..credentials import SecretRef
 from ..identifiers import InitiatorKind
@@ -18,6 +19,9 @@ from ..model.nas import ExportOptions
 from ..size import Size
 from .diagnostics import Mark
 from .yamlsource import Document, Path
+
+if TYPE_CHECKING:
+    from ..monitoring.thresholds import Thresholds
 
 __all__ = [
     "ArraySpec",
@@ -231,6 +235,7 @@ class ArraySpec:
     hosts: tuple[HostSpec, ...] = ()
     volumes: tuple[VolumeSpec, ...] = ()
     filesystems: tuple[FileSystemSpec, ...] = ()
+    monitoring: Thresholds | None = None  # its monitoring: thresholds: (docs/monitoring.md)
     source: Source | None = _source()
 
     @property
