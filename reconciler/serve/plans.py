@@ -22,7 +22,7 @@ import time
 import uuid
 from typing import Any
 
-from ..errors import InvalidArgument, NotFound, StorplanError
+from ..errors import ApplyRefused, InvalidArgument, NotFound, StorplanError
 from .endpoints import Call, Endpoint, Reply
 from .problems import PROBLEM_SCHEMA
 
@@ -44,6 +44,13 @@ _APPLY_BODY = {
     "properties": {
         "plan": {"type": "object", "description": "a plan document from POST /plans"},
         "parallelism": {"type": "integer", "minimum": 1, "maximum": 64, "default": 8},
+        "lock_timeout": {
+            "type": "number",
+            "minimum": 0,
+            "maximum": 3600,
+            "default": 0,
+            "description": "seconds to wait for another apply's lock (default: fail at once)",
+        },
         **_CONSENT,
     },
     "required": ["plan"],
@@ -175,11 +182,19 @@ def _apply(call: Call) -> Reply:
 
     hub, store = call.services.hub, call.services.store
     plan = Plan.from_json(json.dumps(call.body["plan"]))
+    if not plan.signed_by(store.secret_key(create=False)):  # before anything else is judged
+        raise ApplyRefused(
+            "the plan was changed after this server made it, or another server made it",
+            hint="nothing was changed; make the plan again with POST /plans",
+        )
     names = frozenset(hub.record_entry(r.provider, call.identity).name for r in plan.arrays)
     if not names:
         raise InvalidArgument("the plan names no array", hint="POST /plans makes plans")
     options = ApplyOptions(
-        _consent(call.body), int(call.body.get("parallelism", 8)), command=call.who
+        _consent(call.body),
+        int(call.body.get("parallelism", 8)),
+        lock_timeout=float(call.body.get("lock_timeout", 0)),
+        command=call.who,
     )
     job = call.services.applies.start(
         call.identity, names, lambda: apply_saved_plan(plan, hub.connect_record, store, options)
