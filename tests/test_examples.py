@@ -19,7 +19,12 @@ from storplan.cli import main
 from storplan.manifest import validate
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = sorted(p for p in (ROOT / "examples").iterdir() if p.suffix == ".yaml" or p.is_dir())
+# Manifest examples: YAML files and folders of them (examples/clients/ holds API clients).
+EXAMPLES = sorted(
+    p
+    for p in (ROOT / "examples").iterdir()
+    if p.suffix == ".yaml" or (p.is_dir() and any(p.rglob("*.yaml")))
+)
 SIM_URI = re.compile(r"^(\s*provider:\s*)sim://\S*", re.MULTILINE)
 
 
