@@ -125,6 +125,8 @@ def _route(endpoint: Endpoint, services: Services) -> Route:
             return problem(
                 500, "internal", "internal error", hint="see the server's log", instance=where
             )
+        if reply.encoded is not None:
+            return Response(reply.encoded, reply.status, reply.headers, "application/json")
         return JSONResponse(reply.body, status_code=reply.status, headers=reply.headers)
 
     return Route(endpoint.path, handle, methods=[endpoint.method], name=endpoint.operation_id)

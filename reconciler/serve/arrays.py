@@ -2,6 +2,10 @@
 
 Reads and operations share one session per array (opened on first use, kept so that the jobs
 of synchronous providers stay known to ``GET .../jobs``), one request at a time per array.
+Listing reads share observations: a request that waited for the array is answered from an
+observation of its kind that *started after the request arrived* (made for another request
+that got the array first), so an answer is never older than its request, and a crowd of
+readers costs one observation (and one JSON encoding) per turn instead of one each.
 Plans and applies open their own sessions through :meth:`ArrayHub.connect_entry` and
 :meth:`ArrayHub.connect_record`: the arrays a manifest or a saved plan names are the server's
 configured arrays, with the server's credentials; a manifest's ``provider:`` and
@@ -11,7 +15,9 @@ configured arrays, with the server's credentials; a manifest's ``provider:`` and
 from __future__ import annotations
 
 import dataclasses
+import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -20,11 +26,32 @@ from ..errors import NotFound, PermissionDenied
 
 if TYPE_CHECKING:
     from ..manifest.spec import ArraySpec, Manifest
+    from ..model.enums import Kind
     from ..session import Session
     from .auth import Identity
     from .config import ArrayConfig, ServeConfig
 
-__all__ = ["ArrayHub", "forbidden"]
+__all__ = ["ArrayHub", "Observed", "forbidden"]
+
+
+class Observed:
+    """One observation of one kind, and its JSON (``to_dict`` of each), encoded once."""
+
+    def __init__(self, started: float, objects: tuple[Any, ...]) -> None:
+        self.started = started
+        self.objects = objects
+        self._encoded: bytes | None = None
+        self._lock = threading.Lock()
+
+    def encoded(self) -> bytes:
+        """The objects as the JSON list the API answers."""
+        with self._lock:
+            if self._encoded is None:
+                from ..model.base import to_dict
+
+                records = [to_dict(obj) for obj in self.objects]
+                self._encoded = json.dumps(records, separators=(",", ":")).encode()
+            return self._encoded
 
 
 def forbidden(array: str) -> PermissionDenied:
@@ -42,7 +69,7 @@ class ArrayHub:
         self.config = config
         self._sessions: dict[str, Session] = {}
         self._locks = {name: threading.Lock() for name in config.arrays}
-        self._opening = threading.Lock()
+        self._observed: dict[tuple[str, Kind], Observed] = {}
 
     def visible(self, identity: Identity) -> list[ArrayConfig]:
         """The configured arrays ``identity`` may use, by name."""
@@ -70,11 +97,28 @@ class ArrayHub:
         """The shared session of array ``name``, held for the caller alone."""
         entry = self.entry(name, identity)
         with self._locks[name]:
-            session = self._sessions.get(name)
-            if session is None:
-                session = _connect(entry)
-                self._sessions[name] = session
-            yield session
+            yield self._session(entry)
+
+    def _session(self, entry: ArrayConfig) -> Session:
+        session = self._sessions.get(entry.name)
+        if session is None:
+            session = _connect(entry)
+            self._sessions[entry.name] = session
+        return session
+
+    def observed(self, name: str, identity: Identity, kind: Kind) -> Observed:
+        """The objects of ``kind`` from an observation that started after this call."""
+        arrived = time.monotonic()
+        entry = self.entry(name, identity)
+        with self._locks[name]:
+            last = self._observed.get((name, kind))
+            if last is not None and last.started >= arrived:
+                return last
+            started = time.monotonic()
+            objects = self._session(entry).objects(kind)
+            last = Observed(started, objects)
+            self._observed[(name, kind)] = last
+            return last
 
     def close(self) -> None:
         """Close every shared session."""

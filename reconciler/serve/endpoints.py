@@ -45,6 +45,8 @@ class Reply:
     body: Any
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
+    encoded: bytes | None = None
+    """The body already encoded as JSON (shared observations), sent instead of ``body``."""
 
 
 @dataclass(frozen=True, slots=True)

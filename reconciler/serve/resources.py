@@ -94,16 +94,18 @@ def _health(state: Any) -> list[dict[str, Any]]:
 
 def _kind_list(kind: Kind) -> Any:
     def handler(call: Call) -> Reply:
-        with call.services.hub.session(call.params["array"], call.identity) as session:
-            return Reply([_json(obj) for obj in session.objects(kind)])
+        observed = call.services.hub.observed(call.params["array"], call.identity, kind)
+        return Reply(None, encoded=observed.encoded())
 
     return handler
 
 
 def _kind_one(kind: Kind) -> Any:
     def handler(call: Call) -> Reply:
-        with call.services.hub.session(call.params["array"], call.identity) as session:
-            return Reply(_json(session.get(kind, call.params["ref"])))
+        from ..session_base import pick
+
+        observed = call.services.hub.observed(call.params["array"], call.identity, kind)
+        return Reply(_json(pick(observed.objects, kind, call.params["ref"])))
 
     return handler
 

@@ -191,3 +191,20 @@ def test_failed_logins_are_rate_limited(tmp_path) -> None:
         assert good.request("GET", "/arrays")[0] == 429  # the address, not the token
     finally:
         stop(process)
+
+
+def test_listings_are_never_older_than_the_request(served: Served) -> None:
+    """Readers share observations, but only ones that started after they arrived: a volume
+    made behind the server's back (another process's session on the same sim file) is in the
+    very next listing, every time."""
+    import storplan
+    from storplan.model import Kind
+
+    c = client(served, "apply2")
+    assert c.get("/arrays/array2/volumes") is not None  # an observation to (wrongly) reuse
+    with storplan.connect(served.uris["array2"]) as session:
+        pool = session.get(Kind.POOLS, "ssd")
+        for n in range(5):
+            session.create_volume(pool, f"behind-{n}", GIB, thin=True)
+            assert f"behind-{n}" in {v["name"] for v in c.get("/arrays/array2/volumes")}
+            assert c.get(f"/arrays/array2/volumes/behind-{n}")["size"] == GIB
