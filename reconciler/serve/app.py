@@ -88,9 +88,19 @@ def _route(endpoint: Endpoint, services: Services) -> Route:
             )
         body: Any = None
         if validator is not None:
-            raw = await request.body()
+            raw = bytearray()
+            async for chunk in request.stream():
+                raw += chunk
+                if len(raw) > _MAX_BODY:
+                    return problem(
+                        413,
+                        "too_large",
+                        f"the body is over {_MAX_BODY} bytes",
+                        hint="send a smaller manifest or plan",
+                        instance=where,
+                    )
             try:
-                body = json.loads(raw[:_MAX_BODY]) if len(raw) <= _MAX_BODY else None
+                body = json.loads(raw)
             except ValueError:
                 body = None
             errors = [] if body is None else list(validator.iter_errors(body))

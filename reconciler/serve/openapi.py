@@ -54,6 +54,8 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
     statuses = {**_ALWAYS, **{str(s): _REASONS[s] for s in endpoint.errors}}
     if endpoint.body is not None or names:
         statuses["422"] = _REASONS[422]
+    if endpoint.body is not None:
+        statuses["413"] = "the request body is too large"
     for status, reason in sorted(statuses.items()):
         responses[status] = {"description": reason, "content": _PROBLEM}
     operation: dict[str, Any] = {

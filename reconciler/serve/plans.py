@@ -29,6 +29,7 @@ from .problems import PROBLEM_SCHEMA
 __all__ = ["AppliesBook", "plan_endpoints"]
 
 _log = logging.getLogger(__name__)
+_KEEP = 1000  # finished apply jobs kept for GET /applies/{id} (the journal keeps them all)
 _CONSENT = {
     "allow_destroy": {"type": "boolean", "default": False},
     "allow_disruptive": {"type": "boolean", "default": False},
@@ -73,7 +74,8 @@ _JOURNAL = {"type": "array", "items": {"type": "object"}}
 
 
 class AppliesBook:
-    """The apply jobs this server started (kept in memory; the journal keeps them for good)."""
+    """The apply jobs this server started (in memory, the last 1,000 finished ones; the
+    journal keeps every apply for good)."""
 
     def __init__(self) -> None:
         self._jobs: dict[str, dict[str, Any]] = {}
@@ -94,6 +96,9 @@ class AppliesBook:
         with self._lock:
             self._jobs[job["id"]] = job
             self._owners[job["id"]] = arrays
+            finished = [i for i, j in self._jobs.items() if j["state"] != "running"]
+            for old in finished[: max(len(finished) - _KEEP, 0)]:  # oldest first
+                del self._jobs[old], self._owners[old]
 
         def run() -> None:
             try:

@@ -55,6 +55,11 @@ def _list_arrays(call: Call) -> Reply:
     return Reply([{"name": a.name, "uri": a.uri} for a in hub.visible(call.identity)])
 
 
+def _array(call: Call) -> Reply:
+    entry = call.services.hub.entry(call.params["array"], call.identity)
+    return Reply({"name": entry.name, "uri": entry.uri})
+
+
 def _read(what: str) -> Any:
     def handler(call: Call) -> Reply:
         with call.services.hub.session(call.params["array"], call.identity) as session:
@@ -210,6 +215,10 @@ def array_endpoints() -> list[Endpoint]:
             errors=(),
         ),
     ]
+    found.append(
+        Endpoint("GET", base, "get_array", "one array the token may use", "arrays", "read",
+                 _array, _ARRAY_SCHEMA)
+    )  # fmt: skip
     for what, schema in (
         ("version", ref("ProviderVersion")),
         ("capabilities", ref("Capabilities")),
