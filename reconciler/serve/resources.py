@@ -7,7 +7,8 @@ that carry conditions) and jobs.  Every catalogue operation is ``POST
 /arrays/{array}/operations/<name>`` with its parameters (objects by name, as in plans): the
 answer is ``202`` and the job (``Location``: the job to poll).  Destructive and disruptive
 operations need ``allow_destroy`` / ``allow_disruptive`` in the request, rated against the
-live object exactly as plans rate them.  Operations whose parameters name secret references
+live object exactly as plans rate them, and objects a manifest protects are never destroyed.
+Operations whose parameters name secret references
 (CHAP) are not served: a reference would be read on the server.
 """
 
@@ -172,10 +173,16 @@ def _operation(op: Operation) -> Any:
             target = op.previous(params) if op.previous is not None else op.target(params)
             live = view.current(target)
             _shape(op, params, session.limits, view)
-            _consent(op, op.rate(params, live), call.body)
+            risk = op.rate(params, live)
+            _consent(op, risk, call.body)
+            key = f"{identity}#{view.system.id}"
+            if risk is Risk.DESTRUCTIVE and store.owned(key).get(str(target)):
+                raise PermissionDenied(
+                    f"{target} is protected (protect: true in a manifest applied to it)",
+                    hint="remove protect: from its manifest entry and apply that first",
+                )
             lock = store.acquire(identity, command=call.who, label=f"array {name}")
             try:
-                key = f"{identity}#{view.system.id}"
                 journal = store.begin_apply("storplan serve", [(name, key)], call.who)
                 store.attach(lock, journal)
                 action = f"{name}/{op.name}:{op.target(params)}"

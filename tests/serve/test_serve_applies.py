@@ -20,7 +20,11 @@ IQN = "iqn.2024-01.com.example:"
 
 
 def manifest(
-    name: str, volumes: dict[str, str], provider: str = "sim://", shrink: bool = False
+    name: str,
+    volumes: dict[str, str],
+    provider: str = "sim://",
+    shrink: bool = False,
+    protect: bool = False,
 ) -> str:
     lines = [
         "apiVersion: storplan.io/v1",
@@ -33,7 +37,7 @@ def manifest(
         "    pools: [{name: ssd}]",
         "    volumes:",
     ]
-    extra = ", allow_shrink: true" if shrink else ""
+    extra = (", allow_shrink: true" if shrink else "") + (", protect: true" if protect else "")
     lines += [
         f"      - {{name: {v}, pool: ssd, size: {s}, thin: true{extra}}}"
         for v, s in volumes.items()
@@ -144,3 +148,13 @@ def test_concurrent_api_and_cli_applies_never_interleave(served: Served, tmp_pat
     assert api.finished_at <= cli_run.started_at or cli_run.finished_at <= api.started_at
     names = {v["name"] for v in c.get("/arrays/array1/volumes")}
     assert set(api_volumes) | set(cli_volumes) <= names
+
+
+def test_operations_never_destroy_what_a_manifest_protects(served: Served) -> None:
+    c = apply1(served)
+    _, job = plan_and_apply(c, manifest("protected", {"papi-kept": "1GiB"}, protect=True))
+    assert job["state"] == "done" and job["report"]["ok"], job
+    body = {"params": {"volume": "papi-kept"}, "allow_destroy": True}
+    status, problem, _ = c.request("POST", "/arrays/array1/operations/delete_volume", body)
+    assert status == 403 and "protected" in problem["detail"], problem
+    assert c.get("/arrays/array1/volumes/papi-kept")["name"] == "papi-kept"
