@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -26,6 +26,12 @@ from .auth import FailureLimiter, authenticate
 from .endpoints import Call, Endpoint
 from .problems import from_error, problem
 
+if TYPE_CHECKING:
+    from ..state.base import StateStore
+    from .arrays import ArrayHub
+    from .plans import AppliesBook
+    from .tokens import TokenStore
+
 __all__ = ["Services", "build_app"]
 
 _log = logging.getLogger(__name__)
@@ -36,10 +42,10 @@ _MAX_BODY = 16 << 20
 class Services:
     """What handlers share: the arrays, the state store, tokens, apply jobs, the limiter."""
 
-    hub: Any
-    store: Any
-    tokens: Any
-    applies: Any
+    hub: ArrayHub
+    store: StateStore
+    tokens: TokenStore
+    applies: AppliesBook
     limiter: FailureLimiter
 
 

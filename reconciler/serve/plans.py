@@ -214,8 +214,13 @@ def _apply_job(call: Call) -> Reply:
 def _journal(call: Call) -> Reply:
     from ..cli.journal import apply_row
 
-    store, seen = call.services.store, call.identity.arrays
-    return Reply([apply_row(a, store) for a in store.applies(100) if set(a.arrays) <= seen])
+    store, identity = call.services.store, call.identity
+    return Reply([apply_row(a, store) for a in store.applies(100) if _sees(identity, a)])
+
+
+def _sees(identity: Any, record: Any) -> bool:
+    """Journal entries are matched by array name: every array of the entry is the token's."""
+    return bool(record.arrays) and set(record.arrays) <= identity.arrays
 
 
 def _journal_steps(call: Call) -> Reply:
@@ -223,7 +228,7 @@ def _journal_steps(call: Call) -> Reply:
 
     store, wanted = call.services.store, call.params["apply"]
     found = [a for a in store.applies(10_000) if a.id == wanted]
-    if not found or not set(found[0].arrays) <= call.identity.arrays:
+    if not found or not _sees(call.identity, found[0]):
         raise NotFound(f"no apply {wanted!r} in the journal", hint="GET /journal lists applies")
     return Reply([step_row(s) for s in store.steps(wanted)])
 
