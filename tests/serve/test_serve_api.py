@@ -209,3 +209,12 @@ def test_listings_are_never_older_than_the_request(served: Served) -> None:
             session.create_volume(pool, f"behind-{n}", GIB, thin=True)
             assert f"behind-{n}" in {v["name"] for v in c.get("/arrays/array2/volumes")}
             assert c.get(f"/arrays/array2/volumes/behind-{n}")["size"] == GIB
+
+
+def test_health_lists_what_the_array_reports(served: Served) -> None:
+    """The simulator's default seed has one HDD with a predictive failure."""
+    health = client(served, "read1").get("/arrays/array1/health")
+    disk = next(h for h in health if h["kind"] == "disks" and h["name"] == "hdd03")
+    assert disk["health"] == "degraded"
+    assert [c["code"] for c in disk["conditions"]] == ["hardware"]
+    assert all(h["health"] != "ok" or h["conditions"] for h in health)  # only what is wrong
