@@ -5,14 +5,16 @@ Each request of an :class:`~storplan.serve.endpoints.Endpoint` is, in order: ref
 token (``401`` without a valid one, counted as a failure); checked against the endpoint's
 scope (``403``); its JSON body validated against the endpoint's schema (``422``); then handled
 in a worker thread.  Storplan errors become problem details with their stable code.  The
-``Authorization`` header is never logged (uvicorn's access log holds no headers).
+``Authorization`` header is never logged (uvicorn's access log holds no headers).  A client
+certificate reaches the app as the ASGI TLS extension's ``client_cert_name``
+(:mod:`.server` adds it).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
@@ -22,7 +24,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..errors import StorplanError
-from .auth import FailureLimiter, authenticate
+from .auth import FailureLimiter, Identity, authenticate, common_name
 from .endpoints import Call, Endpoint
 from .problems import from_error, problem
 
@@ -47,6 +49,8 @@ class Services:
     tokens: TokenStore
     applies: AppliesBook
     limiter: FailureLimiter
+    certificates: dict[str, Identity] = field(default_factory=dict)
+    """Identities of mapped client certificates, by common name."""
 
 
 def _validator(schema: dict[str, Any] | None) -> Any:
@@ -73,7 +77,9 @@ def _route(endpoint: Endpoint, services: Services) -> Route:
                 instance=where,
                 headers={"Retry-After": str(int(wait) + 1)},
             )
-        identity = authenticate(request.headers.get("authorization"), services.tokens)
+        tls = request.scope.get("extensions", {}).get("tls", {})
+        certified = services.certificates.get(common_name(tls.get("client_cert_name")))
+        identity = authenticate(request.headers.get("authorization"), services.tokens, certified)
         if identity is None:
             services.limiter.failed(client)
             return problem(

@@ -4,13 +4,16 @@ Scopes are ordered ``read`` < ``plan`` < ``apply``: a plan token may read, an ap
 plan.  A token names the arrays it may use; any other configured array is answered ``403``
 exactly like a missing scope (the array's existence is not hidden from a valid token, and a
 client learns nothing it could not learn from ``GET /arrays``, which lists only its arrays).
-A client address that fails authentication ``failed_logins.max`` times (default 10) within
-``failed_logins.window`` seconds (default 60) is answered ``429`` (valid tokens too) until
-the oldest failure leaves the window.
+A client certificate whose common name serve.yaml maps under ``clients:`` is an identity too,
+used when a request has no ``Authorization`` header (a header with a bad token is a failure,
+never a fall-back to the certificate).  A client address that fails authentication
+``failed_logins.max`` times (default 10) within ``failed_logins.window`` seconds (default 60)
+is answered ``429`` (valid tokens too) until the oldest failure leaves the window.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections import deque
@@ -18,7 +21,13 @@ from dataclasses import dataclass
 
 from .tokens import SCOPES, TokenInfo, TokenStore
 
-__all__ = ["FailureLimiter", "Identity", "authenticate"]
+__all__ = [
+    "FailureLimiter",
+    "Identity",
+    "authenticate",
+    "certificate_identities",
+    "common_name",
+]
 
 MAX_FAILURES = 10
 WINDOW = 60.0
@@ -81,12 +90,32 @@ class FailureLimiter:
                     del self._failures[address]
 
 
-def authenticate(header: str | None, tokens: TokenStore) -> Identity | None:
-    """The identity behind an ``Authorization: Bearer ...`` header, or ``None``."""
+def authenticate(
+    header: str | None, tokens: TokenStore, certified: Identity | None = None
+) -> Identity | None:
+    """The identity behind an ``Authorization: Bearer ...`` header, or ``None``; without a
+    header, the identity of the client certificate (``certified``), if it is mapped."""
     if not header:
-        return None
+        return certified
     kind, _, token = header.partition(" ")
     if kind.lower() != "bearer" or not token.strip():
         return None
     info = tokens.verify(token.strip())
     return None if info is None else Identity.of(info)
+
+
+def certificate_identities(clients: dict[str, tuple[str, tuple[str, ...]]]) -> dict[str, Identity]:
+    """The identities of the client certificates serve.yaml maps, by common name."""
+    return {
+        name: Identity(f"cert:{name}", scope, frozenset(arrays))
+        for name, (scope, arrays) in clients.items()
+    }
+
+
+def common_name(distinguished: str | None) -> str:
+    """The ``CN`` of an RFC 4514 name (``CN=ci-runner,O=Example``), or ``""``."""
+    for part in re.split(r"(?<!\\),", distinguished or ""):
+        key, _, value = part.partition("=")
+        if key.strip().upper() == "CN":
+            return value.replace("\\,", ",").strip()
+    return ""

@@ -10,6 +10,8 @@ Example::
       array1: {uri: "sim:///srv/array1.db"}
       east: {uri: "smis+https://admin@east:5989", password_env: EAST_PASSWORD}
     failed_logins: {max: 10, window: 60}   # per client address, then 429 (the defaults)
+    clients:                               # client certificates (needs tls.client_ca)
+      ci-runner: {scope: plan, arrays: [array1]}   # by the certificate's common name
 
 Relative paths are relative to the file.  Passwords come from ``password_env`` or
 ``password_file`` (mode 0600), never from the file itself (:mod:`storplan.credentials`).
@@ -27,7 +29,7 @@ from ..errors import InvalidArgument
 __all__ = ["ArrayConfig", "ServeConfig", "load_config", "parse_listen"]
 
 DEFAULT_LISTEN = "127.0.0.1:8443"
-_KEYS = {"listen", "tls", "state", "tokens", "arrays", "failed_logins"}
+_KEYS = {"listen", "tls", "state", "tokens", "arrays", "failed_logins", "clients"}
 _ARRAY_KEYS = {"uri", "password_env", "password_file", "system"}
 
 
@@ -55,6 +57,8 @@ class ServeConfig:
     arrays: dict[str, ArrayConfig] = field(default_factory=dict)
     max_failures: int = 10
     failure_window: float = 60.0
+    clients: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+    """Client certificate common names: their scope and arrays."""
 
     def array(self, name: str) -> ArrayConfig | None:
         """The array configured as ``name``, if any."""
@@ -148,6 +152,7 @@ def load_config(path: str) -> ServeConfig:
         raise _fail(full, "failed_logins.max must be a whole number >= 1")
     if not isinstance(window, int | float) or isinstance(window, bool) or window <= 0:
         raise _fail(full, "failed_logins.window must be a number of seconds > 0")
+    clients = _clients(data.get("clients") or {}, full, tls, arrays)
     listen = str(data.get("listen") or DEFAULT_LISTEN)
     parse_listen(listen)
 
@@ -165,4 +170,26 @@ def load_config(path: str) -> ServeConfig:
         arrays={str(n): _array(n, a, full) for n, a in arrays.items()},
         max_failures=most,
         failure_window=float(window),
+        clients=clients,
     )
+
+
+def _clients(
+    data: Any, path: str, tls: dict[str, Any], arrays: dict[str, Any]
+) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """``clients:``: certificate common name -> scope and arrays."""
+    if not isinstance(data, dict):
+        raise _fail(path, "clients: must map certificate common names to {scope, arrays}")
+    if data and not tls.get("client_ca"):
+        raise _fail(path, "clients: needs tls.client_ca (the CA that signs them)")
+    found = {}
+    for name, entry in data.items():
+        if not isinstance(entry, dict) or set(entry) != {"scope", "arrays"}:
+            raise _fail(path, f"client {name!r} needs scope: and arrays:")
+        names = entry["arrays"]
+        if entry["scope"] not in ("read", "plan", "apply"):
+            raise _fail(path, f"client {name!r}: scope is read, plan or apply")
+        if not isinstance(names, list) or not names or set(map(str, names)) - set(arrays):
+            raise _fail(path, f"client {name!r}: arrays must name configured arrays")
+        found[str(name)] = (str(entry["scope"]), tuple(map(str, names)))
+    return found

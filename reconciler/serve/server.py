@@ -1,7 +1,10 @@
 """Running the application on uvicorn: TLS by default, plain HTTP only on loopback.
 
 With ``tls.client_ca`` in serve.yaml, clients must also present a certificate signed by that
-CA (mutual TLS, in addition to the bearer token).
+CA (mutual TLS).  uvicorn does not pass the peer certificate to the application, so the
+server then runs uvicorn's h11 protocol with one addition: each connection's verified client
+certificate name goes into the ASGI TLS extension (``client_cert_name``, RFC 4514), where
+:mod:`.app` finds the identity serve.yaml maps it to (``clients:``).
 """
 
 from __future__ import annotations
@@ -51,7 +54,7 @@ def services_for(config: ServeConfig) -> Services:
     from ..state import open_store
     from .app import Services
     from .arrays import ArrayHub
-    from .auth import FailureLimiter
+    from .auth import FailureLimiter, certificate_identities
     from .plans import AppliesBook
     from .tokens import TokenStore
 
@@ -61,6 +64,7 @@ def services_for(config: ServeConfig) -> Services:
         TokenStore(config.tokens),
         AppliesBook(),
         FailureLimiter(config.max_failures, config.failure_window),
+        certificate_identities(config.clients),
     )
 
 
@@ -80,9 +84,41 @@ def serve(config: ServeConfig, listen: str, plain_http: bool = False) -> None:
         options = {"ssl_certfile": config.cert, "ssl_keyfile": config.key}
         if config.client_ca:
             options |= {"ssl_ca_certs": config.client_ca, "ssl_cert_reqs": ssl.CERT_REQUIRED}
+            options["http"] = _certified_protocol()
     logging.getLogger(__name__).info("serving %d arrays on %s:%d", len(config.arrays), host, port)
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False, **options)
     finally:
         services.hub.close()
         services.store.close()
+
+
+def _rfc4514(certificate: dict[str, Any] | None) -> str:
+    """The subject of a certificate as ``ssl.getpeercert()`` gives it, in RFC 4514 form."""
+    names = {"commonName": "CN", "organizationName": "O", "organizationalUnitName": "OU",
+             "countryName": "C", "localityName": "L", "stateOrProvinceName": "ST"}  # fmt: skip
+    parts = [
+        f"{names.get(key, key)}={value.replace(',', chr(92) + ',')}"
+        for rdn in (certificate or {}).get("subject", ())
+        for key, value in rdn
+    ]
+    return ",".join(reversed(parts))
+
+
+def _certified_protocol() -> type:
+    """uvicorn's h11 protocol, adding the client certificate's name to each request."""
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class CertifiedH11(H11Protocol):
+        def connection_made(self, transport: Any) -> None:
+            super().connection_made(transport)
+            name = _rfc4514(transport.get_extra_info("peercert"))
+            app = self.app
+
+            async def with_certificate(scope: Any, receive: Any, send: Any) -> None:
+                extensions = {**scope.get("extensions", {}), "tls": {"client_cert_name": name}}
+                await app({**scope, "extensions": extensions}, receive, send)
+
+            self.app = with_certificate
+
+    return CertifiedH11

@@ -32,11 +32,11 @@ def test_the_server_is_verified_with_the_test_ca_only(served: Served) -> None:
 
 
 def test_client_certificates_when_configured(tmp_path: Path, pki: Pki) -> None:
+    """tls.client_ca requires a certificate; clients: maps its common name to an identity."""
     port = free_port()
     config = write_config(tmp_path, pki, port, {"a": f"sim://{tmp_path}/a.db"})
-    config.write_text(
-        config.read_text().replace("tls: {", f"tls: {{client_ca: {pki.client_ca}, ", 1)
-    )
+    text = config.read_text().replace("tls: {", f"tls: {{client_ca: {pki.client_ca}, ", 1)
+    config.write_text(text + "clients: {storplan-client: {scope: read, arrays: [a]}}\n")
     _, token = TokenStore(str(tmp_path / "tokens.json")).create("t", "read", ("a",))
     process, _ = start(tmp_path, config)
     url = f"https://127.0.0.1:{port}"
@@ -47,6 +47,14 @@ def test_client_certificates_when_configured(tmp_path: Path, pki: Pki) -> None:
         with_cert = ssl.create_default_context(cafile=str(pki.ca))
         with_cert.load_cert_chain(str(pki.client_cert), str(pki.client_key))
         assert Client(url, token, with_cert).get("/arrays")[0]["name"] == "a"
-        assert Client(url, None, with_cert).request("GET", "/arrays")[0] == 401  # still a token
+        # The certificate's common name is mapped to an identity: no token needed, and its
+        # scope holds (read: no operations); a bad token is refused, not replaced by it.
+        certified = Client(url, None, with_cert)
+        assert certified.get("/arrays/a")["name"] == "a"
+        status, problem, _ = certified.request(
+            "POST", "/arrays/a/operations/delete_pool", {"params": {"pool": "ssd"}}
+        )
+        assert status == 403 and "scope 'apply'" in problem["detail"]
+        assert Client(url, "stp_bad_token", with_cert).request("GET", "/arrays")[0] == 401
     finally:
         stop(process)

@@ -58,6 +58,7 @@ def test_token_for_an_unconfigured_array_is_refused(served: Served) -> None:
         ("arrays: {a: {uri: 'sim://', password_env: A, password_file: f}}\n", "not both"),
         ("arrays: {a: {url: 'sim://'}}\n", "unknown key(s) url"),
         ("failed_logins: {max: 0}\n", "failed_logins.max"),
+        ("clients: {ci: {scope: read, arrays: [a]}}\n", "needs tls.client_ca"),
         ("listen: 127.0.0.1:8443\n", "TLS needs tls.cert and tls.key"),
     ],
 )
