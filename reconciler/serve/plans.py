@@ -22,7 +22,7 @@ import time
 import uuid
 from typing import Any
 
-from ..errors import ApplyRefused, InvalidArgument, NotFound, StorplanError
+from ..errors import ApplyRefused, InvalidArgument, NotFound, PermissionDenied, StorplanError
 from .endpoints import Call, Endpoint, Reply
 from .problems import PROBLEM_SCHEMA
 
@@ -164,12 +164,28 @@ def _load(text: str) -> Any:
             raise ManifestError(exc.diagnostics) from None
 
 
+def _refuse_secret_references(manifest: Any) -> None:
+    """CHAP secrets are references to variables or files of the machine that reads them: a
+    client must not make the server read its own (an array's credentials come from
+    serve.yaml; :meth:`ArrayHub.manifest_for` already replaced the manifest's)."""
+    for array in manifest.arrays:
+        for host in array.hosts:
+            for initiator in host.initiators:
+                if initiator.chap is not None:
+                    raise PermissionDenied(
+                        f"array {array.name!r}, host {host.name!r}: CHAP secrets are not "
+                        "served (a secret reference would be read on the server)",
+                        hint="manage CHAP with storplan apply where the secret is",
+                    )
+
+
 def _plan(call: Call) -> Reply:
     from ..plan import ReadOnlyProvider, StoreMemory, make_plan
     from ..session import Session
 
     hub, store = call.services.hub, call.services.store
     manifest = hub.manifest_for(_load(call.body["manifest"]), call.identity)
+    _refuse_secret_references(manifest)
 
     def connect(spec: Any) -> Session:
         session = hub.connect_entry(spec)

@@ -158,3 +158,14 @@ def test_operations_never_destroy_what_a_manifest_protects(served: Served) -> No
     status, problem, _ = c.request("POST", "/arrays/array1/operations/delete_volume", body)
     assert status == 403 and "protected" in problem["detail"], problem
     assert c.get("/arrays/array1/volumes/papi-kept")["name"] == "papi-kept"
+
+
+def test_manifests_cannot_make_the_server_read_secrets(served: Served) -> None:
+    text = manifest("chap", {"papi-3": "1GiB"}).replace(
+        "    volumes:",
+        "    hosts:\n      - name: chap-host\n        initiators:\n"
+        f"          - {{id: '{IQN}chap', chap: {{user: u, secret: {{file: /etc/shadow}}}}}}\n"
+        "    volumes:",
+    )
+    status, problem, _ = apply1(served).request("POST", "/plans", {"manifest": text})
+    assert status == 403 and "CHAP secrets are not served" in problem["detail"], problem
