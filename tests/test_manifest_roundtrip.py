@@ -38,7 +38,12 @@ from storplan.model.enums import Access, ReplicaKind
 from storplan.size import Size
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = sorted(p for p in (ROOT / "examples").iterdir() if p.suffix == ".yaml" or p.is_dir())
+# Manifest examples: YAML files and folders of them (examples/clients/ holds API clients).
+EXAMPLES = sorted(
+    p
+    for p in (ROOT / "examples").iterdir()
+    if p.suffix == ".yaml" or (p.is_dir() and any(p.rglob("*.yaml")))
+)
 MiB = 1 << 20
 
 

@@ -40,7 +40,12 @@ from storplan.manifest.yamlsource import read_documents
 from storplan.model import EXPORT_OPTION_FIELDS, ExportClient
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = sorted(p for p in (ROOT / "examples").iterdir() if p.suffix == ".yaml" or p.is_dir())
+# Manifest examples: YAML files and folders of them (examples/clients/ holds API clients).
+EXAMPLES = sorted(
+    p
+    for p in (ROOT / "examples").iterdir()
+    if p.suffix == ".yaml" or (p.is_dir() and any(p.rglob("*.yaml")))
+)
 CORPUS = Path(__file__).parent / "manifests" / "invalid"
 
 
