@@ -11,9 +11,8 @@ import json
 import re
 
 import pytest
-from client import Client
-from conftest import Served
 from planhelpers import cli_env, run_cli
+from servehelpers import Client, Served
 
 GIB = 1 << 30
 
@@ -173,7 +172,7 @@ def test_failed_logins_are_rate_limited(tmp_path) -> None:
     """A second real server, plain HTTP on loopback, that allows 3 failures a window."""
     import ssl
 
-    from conftest import free_port, start, stop, write_config
+    from servehelpers import free_port, start, stop, write_config
     from storplan.serve.tokens import TokenStore
 
     port = free_port()

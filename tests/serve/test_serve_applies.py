@@ -12,9 +12,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from client import Client
-from conftest import Served
 from planhelpers import STORPLAN, cli_env
+from servehelpers import Client, Served
 
 IQN = "iqn.2024-01.com.example:"
 

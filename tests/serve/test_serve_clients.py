@@ -15,8 +15,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from client import Client
-from conftest import Served
+from servehelpers import Client, Served
 
 CLIENTS = Path(__file__).parents[2] / "examples" / "clients"
 

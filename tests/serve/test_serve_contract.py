@@ -15,9 +15,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import schemathesis
-from conftest import Served
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
+from servehelpers import Served
 
 CHECKED_IN = Path(__file__).parents[2] / "schemas" / "openapi.json"
 schema = schemathesis.openapi.from_path(CHECKED_IN)

@@ -10,8 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from client import Client
-from conftest import Served
+from servehelpers import Client, Served
 from storplan.catalogue import OPERATIONS, ArgKind
 from storplan.model import Kind
 from storplan.serve.modelschema import KIND_CLASSES

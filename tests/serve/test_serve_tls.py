@@ -12,8 +12,7 @@ import urllib.error
 from pathlib import Path
 
 import pytest
-from client import Client
-from conftest import Served, free_port, start, stop, write_config
+from servehelpers import Client, Served, free_port, start, stop, write_config
 from smis.tlsserver import Pki
 from storplan.serve.tokens import TokenStore
 

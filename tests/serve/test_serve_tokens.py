@@ -10,9 +10,8 @@ import json
 from pathlib import Path
 
 import pytest
-from client import Client
-from conftest import Served
 from planhelpers import cli_env, run_cli
+from servehelpers import Client, Served
 
 
 def serve_cli(served: Served, *args: str) -> tuple[int, str, str]:
