@@ -27,9 +27,14 @@ _ALWAYS = {
 _REASONS = {
     404: "no such object",
     409: "conflict (exists, busy, locked, refused)",
+    413: "the request body is too large",
     422: "invalid request",
     502: "the array failed",
 }
+
+
+def _response_name(status: str) -> str:
+    return f"Problem{status}"
 
 
 def all_endpoints() -> list[Endpoint]:
@@ -55,9 +60,9 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
     if endpoint.body is not None or names:
         statuses["422"] = _REASONS[422]
     if endpoint.body is not None:
-        statuses["413"] = "the request body is too large"
-    for status, reason in sorted(statuses.items()):
-        responses[status] = {"description": reason, "content": _PROBLEM}
+        statuses["413"] = _REASONS[413]
+    for status in sorted(statuses):  # one shared response object per status
+        responses[status] = {"$ref": f"#/components/responses/{_response_name(status)}"}
     operation: dict[str, Any] = {
         "operationId": endpoint.operation_id,
         "summary": endpoint.summary,
@@ -93,6 +98,12 @@ def openapi_document() -> dict[str, Any]:
         "paths": paths,
         "components": {
             "schemas": {**model_schemas(), "Problem": PROBLEM_SCHEMA},
+            "responses": {
+                _response_name(status): {"description": reason, "content": _PROBLEM}
+                for status, reason in sorted(
+                    {**_ALWAYS, **{str(k): v for k, v in _REASONS.items()}}.items()
+                )
+            },
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }
