@@ -8,7 +8,7 @@ apply`` process share (their locks and journal), and the installed ``storplan`` 
 from __future__ import annotations
 
 import subprocess
-import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -99,52 +99,42 @@ def test_plans_are_signed_and_scoped_to_the_tokens_arrays(served: Served) -> Non
 
 
 def test_concurrent_api_and_cli_applies_never_interleave(served: Served, tmp_path: Path) -> None:
-    """An apply through the API and ``storplan apply`` of the same array, started together:
-    the state store's lock makes one wait for the other, so their journal intervals do not
-    overlap and both converge."""
+    """An apply through the API holds the array's lock (six 0.2 s jobs one at a time) when
+    ``storplan apply`` of the same array starts: the command waits for the lock, so it begins
+    only after the API's apply has finished, and both converge."""
+    from storplan.state import open_store
+
     c = apply1(served)
-    api_volumes = {f"race-api-{i}": "1GiB" for i in range(4)}
-    cli_volumes = {f"race-cli-{i}": "1GiB" for i in range(4)}
+    api_volumes = {f"race-api-{i}": "1GiB" for i in range(6)}
+    cli_volumes = {f"race-cli-{i}": "1GiB" for i in range(2)}
     status, plan, _ = c.request("POST", "/plans", {"manifest": manifest("api-race", api_volumes)})
     assert status == 200
     cli_manifest = tmp_path / "cli.yaml"
     cli_manifest.write_text(manifest("cli-race", cli_volumes, served.uris["array1"]))
-    results: dict[str, Any] = {}
-
-    def cli() -> None:
-        results["cli"] = subprocess.run(
-            [
-                STORPLAN,
-                "apply",
-                "--yes",
-                "--lock-timeout",
-                "120",
-                "--state",
-                str(served.state),
-                str(cli_manifest),
-            ],
-            capture_output=True,
-            text=True,
-            env=cli_env(served.state),
-            timeout=300,
-            check=False,
-        )
-
-    thread = threading.Thread(target=cli)
-    thread.start()
-    status, _, headers = c.request("POST", "/applies", {"plan": plan, "lock_timeout": 120})
+    body = {"plan": plan, "lock_timeout": 120, "parallelism": 1}
+    status, _, headers = c.request("POST", "/applies", body)
     assert status == 202
-    thread.join()
+    with open_store(str(served.state), write=False) as store:
+        for _ in range(600):  # until the API's apply holds the lock (bounded)
+            if any("POST /applies" in lock.command for lock in store.locks()):
+                break
+            time.sleep(0.01)
+        else:
+            raise AssertionError("the API's apply never took the lock")
+    command = [STORPLAN, "apply", "--yes", "--lock-timeout", "120", "--state", str(served.state),
+               str(cli_manifest)]  # fmt: skip
+    cli = subprocess.run(
+        command, capture_output=True, text=True, env=cli_env(served.state), timeout=300,
+        check=False, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
     done = c.wait_job(headers["location"])
-    assert results["cli"].returncode == 0, results["cli"].stderr
+    assert cli.returncode == 0, cli.stderr
     assert done["state"] == "done" and done["report"]["ok"], done["error"]
-    from storplan.state import open_store
-
     with open_store(str(served.state), write=False) as store:
         runs = {a.manifest: a for a in store.applies(50) if a.manifest in ("api-race", "cli-race")}
     api, cli_run = runs["api-race"], runs["cli-race"]
     assert api.finished_at is not None and cli_run.finished_at is not None
-    assert api.finished_at <= cli_run.started_at or cli_run.finished_at <= api.started_at
+    assert api.finished_at <= cli_run.started_at, "the command's apply ran inside the API's"
     names = {v["name"] for v in c.get("/arrays/array1/volumes")}
     assert set(api_volumes) | set(cli_volumes) <= names
 
