@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .model.state import State
     from .model.stats import Statistics
 
-__all__ = ["Ref", "Resolve", "SessionBase", "WaitOptions", "ref_id"]
+__all__ = ["Ref", "Resolve", "SessionBase", "WaitOptions", "pick", "ref_id"]
 
 T = TypeVar("T")
 
@@ -128,23 +128,7 @@ class SessionBase:
             NotFound: nothing matches.
             InvalidArgument: the name is used on several systems; pass the id instead.
         """
-        objects = self.objects(kind)
-        for obj in objects:
-            if getattr(obj, "id", None) == ref:
-                return obj
-        named = [obj for obj in objects if getattr(obj, "name", None) == ref]
-        if len(named) == 1:
-            return named[0]
-        label = kind.value.rstrip("s").replace("_", " ")
-        if not named:
-            raise NotFound(
-                f"no {label} with id or name {ref!r}",
-                hint=f"list them with `storplan show {kind.value.replace('_', '-')}`",
-            )
-        ids = ", ".join(obj.id for obj in named)
-        raise InvalidArgument(
-            f"{len(named)} {kind.value} are called {ref!r} ({ids})", hint="refer to it by id"
-        )
+        return pick(self.objects(kind), kind, ref)
 
     def statistics(self) -> Statistics:
         """One sample of the array's I/O counters (``Unsupported`` unless the provider
@@ -219,6 +203,28 @@ class SessionBase:
                 progress=options.get("progress"),
             )
         return job
+
+
+def pick(objects: Iterable[Any], kind: Kind, ref: str) -> Any:
+    """The object of ``kind`` among ``objects`` with id ``ref``, or with name ``ref`` when the
+    name is unique (see :meth:`SessionBase.get`)."""
+    objects = tuple(objects)
+    for obj in objects:
+        if getattr(obj, "id", None) == ref:
+            return obj
+    named = [obj for obj in objects if getattr(obj, "name", None) == ref]
+    if len(named) == 1:
+        return named[0]
+    label = kind.value.rstrip("s").replace("_", " ")
+    if not named:
+        raise NotFound(
+            f"no {label} with id or name {ref!r}",
+            hint=f"list them with `storplan show {kind.value.replace('_', '-')}`",
+        )
+    ids = ", ".join(obj.id for obj in named)
+    raise InvalidArgument(
+        f"{len(named)} {kind.value} are called {ref!r} ({ids})", hint="refer to it by id"
+    )
 
 
 def _catalogue(operation: Operation | str) -> Operation:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from manifest_examples import EXAMPLES, ROOT
 from storplan.identifiers import InitiatorKind
 from storplan.manifest import (
     ArraySpec,
@@ -37,12 +38,6 @@ from storplan.model import EXPORT_OPTION_FIELDS, ExportClient, ExportOptions, Sq
 from storplan.model.enums import Access, ReplicaKind
 from storplan.size import Size
 
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = sorted(
-    p
-    for p in (ROOT / "examples").iterdir()
-    if (p.suffix == ".yaml" or p.is_dir()) and p.name != "monitoring"  # alert rules
-)
 MiB = 1 << 20
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
+from manifest_examples import EXAMPLES
 from storplan.manifest import (
     ArraySpec,
     ChapSpec,
@@ -39,12 +40,6 @@ from storplan.manifest.schema_check import is_schema_valid, manifest_schema
 from storplan.manifest.yamlsource import read_documents
 from storplan.model import EXPORT_OPTION_FIELDS, ExportClient
 
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = sorted(
-    p
-    for p in (ROOT / "examples").iterdir()
-    if (p.suffix == ".yaml" or p.is_dir()) and p.name != "monitoring"  # alert rules
-)
 CORPUS = Path(__file__).parent / "manifests" / "invalid"
 
 

@@ -46,6 +46,7 @@ _COMMAND_MODULES = {
     **dict.fromkeys(("journal", "unlock"), "journal"),
     "import": "importing",
     **dict.fromkeys(("health", "watch", "exporter"), "monitoring"),
+    "serve": "serve",
 }
 _GLOBAL_OPTIONS_WITH_VALUE = {"-u", "--uri", "--password-env", "--password-file"}
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from .plan_apply import state_option
 
-__all__ = ["register"]
+__all__ = ["apply_row", "register", "step_row"]
 
 
 def register(commands: Any) -> None:
@@ -47,9 +47,9 @@ def run_journal(args: argparse.Namespace) -> int:
 
     with open_store(args.state, write=False) as store:
         if args.apply_id:
-            rows = [_step(s) for s in store.steps(args.apply_id)]
+            rows = [step_row(s) for s in store.steps(args.apply_id)]
         else:
-            rows = [_apply(a, store) for a in store.applies()]
+            rows = [apply_row(a, store) for a in store.applies()]
     if args.output == "json":
         json.dump(rows, sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -69,7 +69,8 @@ def _text(value: Any) -> str:
     return str(value) if value not in (None, "") else "-"
 
 
-def _apply(record: Any, store: Any) -> dict[str, Any]:
+def apply_row(record: Any, store: Any) -> dict[str, Any]:
+    """One apply as ``journal -o json`` (and ``GET /journal``) shows it."""
     counts: dict[str, int] = {}
     for step in store.steps(record.id):
         if step.state not in ("started", "submitted"):
@@ -85,7 +86,8 @@ def _apply(record: Any, store: Any) -> dict[str, Any]:
     }
 
 
-def _step(step: Any) -> dict[str, Any]:
+def step_row(step: Any) -> dict[str, Any]:
+    """One step as ``journal ID -o json`` (and ``GET /journal/{id}``) shows it."""
     return {
         "seq": step.seq,
         "at": _when(step.at),

@@ -195,15 +195,26 @@ class NfsExport(ExportOptions):
 
 
 def _client(item: Any) -> ExportClient:
+    """One client rule; a malformed one (data from a saved plan or a request) is refused."""
     if isinstance(item, ExportClient):
         return item
     if isinstance(item, str):
         return ExportClient(item)
-    return ExportClient(
-        str(item["match"]),
-        Access(item.get("access", Access.RW)),
-        Squash(item.get("squash", Squash.ROOT)),
-    )
+    try:
+        if not isinstance(item, dict) or not isinstance(item.get("match"), str):
+            raise ValueError
+        return ExportClient(
+            item["match"],
+            Access(item.get("access", Access.RW)),
+            Squash(item.get("squash", Squash.ROOT)),
+        )
+    except ValueError:
+        from ..errors import InvalidArgument
+
+        raise InvalidArgument(
+            f"export client {item!r} is not a match or {{match, access, squash}}",
+            hint="e.g. {match: 10.0.0.0/24, access: rw, squash: root}",
+        ) from None
 
 
 def _version_key(version: str) -> tuple[int, ...]:
