@@ -95,10 +95,15 @@ def test_broken_store_exits_1_naming_it(tmp_path: Path, case: str) -> None:
 
 def test_state_location_that_looks_like_a_url_is_refused(tmp_path: Path) -> None:
     os.chdir(tmp_path)
-    for url in ("postgresql://user@db.example.com/storplan", "mysql://x/y", "https://a/b"):
+    for url in ("mysql://user@x/y", "https://a/b"):
         with pytest.raises(StateStoreError, match="supports") as refused:
             open_store(url)
         assert "user@" not in refused.value.message
+    for url in ("postgresql://user:s3cret@db.example.com/storplan",
+                "postgresql://user@db.example.com/storplan?password=s3cret"):  # fmt: skip
+        with pytest.raises(StateStoreError, match="password") as refused:
+            open_store(url)
+        assert "s3cret" not in str(refused.value)
     assert list(tmp_path.iterdir()) == []  # no directory tree named 'postgresql:'
     with open_store(f"sqlite:{tmp_path / 's.db'}") as store:
         store.record_owned("a#b", "volume:x")

@@ -45,6 +45,7 @@ _COMMAND_MODULES = {
     **dict.fromkeys(("plan", "apply"), "plan_apply"),
     **dict.fromkeys(("journal", "unlock"), "journal"),
     "import": "importing",
+    "state": "state_commands",
 }
 _GLOBAL_OPTIONS_WITH_VALUE = {"-u", "--uri", "--password-env", "--password-file"}
 

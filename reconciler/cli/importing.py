@@ -171,10 +171,11 @@ def run_import(args: argparse.Namespace) -> int:
 def _adopt(args: argparse.Namespace, identity: str, imported: Any, stream: TextIO) -> None:
     from storplan.export.adopt import adopt
     from storplan.plan.planner import array_key
-    from storplan.state import open_store
     from storplan.text import printable
 
-    with open_store(args.state, write=True) as store:
+    from .plan_apply import open_state
+
+    with open_state(args, write=True, paths=[args.out] if args.out else []) as store:
         done = adopt(store, array_key(identity, imported.system_id), imported.array)
     print(
         f"adopted {len(done.adopted)} object(s) on array {printable(done.array_key)}"

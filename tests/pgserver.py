@@ -1,0 +1,180 @@
+"""A throwaway PostgreSQL cluster for the tests: ``initdb`` and ``pg_ctl`` in a temporary
+directory, listening on a private Unix socket directory and a private loopback port.
+
+Nothing here is faked: it is Debian's PostgreSQL 15 server.  As root the server runs as the
+``postgres`` user (initdb refuses root).  Local connections trust; TCP connections need the
+password of the ``storplan`` role (scram-sha-256), so tests can exercise password sources.
+
+``STORPLAN_PG`` decides what happens to tests that need it: unset or ``auto``: they run when
+PostgreSQL can start here, else skip naming what to install; ``require``: they fail when it
+cannot (CI sets this); ``skip``: they are skipped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ENV = "STORPLAN_PG"
+MODES = ("auto", "require", "skip")
+BIN = Path("/usr/lib/postgresql/15/bin")
+USER = "storplan"
+PASSWORD = "pw-of-the-throwaway-cluster"
+_names = itertools.count(1)
+
+
+def pg_mode() -> str:
+    """The value of ``STORPLAN_PG`` (``auto`` when unset)."""
+    mode = os.environ.get(ENV, "").strip().lower() or "auto"
+    if mode not in MODES:
+        raise pytest.UsageError(f"{ENV}={mode!r}: expected one of {', '.join(MODES)}")
+    return mode
+
+
+def unavailable_reason() -> str | None:
+    """Why PostgreSQL cannot run here (``None``: it can)."""
+    if not (BIN / "initdb").exists() or not (BIN / "pg_ctl").exists():
+        return "PostgreSQL 15 is not installed (apt-get install postgresql)"
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        return "psycopg is not installed (pip install 'storplan[postgresql]')"
+    if os.geteuid() == 0 and shutil.which("runuser") is None:
+        return "running as root without runuser to start PostgreSQL as postgres"
+    return None
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _as_server_user(args: list[str]) -> list[str]:
+    return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else args
+
+
+@dataclass
+class PgServer:
+    """One running cluster (see the module docstring)."""
+
+    root: Path
+    port: int = field(default_factory=free_port)
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def sockets(self) -> Path:
+        return self.root / "sockets"
+
+    def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            _as_server_user([str(a) for a in args]),
+            capture_output=True,
+            text=True,
+            check=check,
+            timeout=120,
+        )
+
+    def init(self) -> None:
+        """Create the cluster (``initdb``) and its configuration."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.sockets.mkdir(exist_ok=True)
+        if os.geteuid() == 0:
+            shutil.chown(self.root, "postgres", "postgres")
+            shutil.chown(self.sockets, "postgres", "postgres")
+        pwfile = self.root / "pw"
+        pwfile.write_text(PASSWORD + "\n")
+        if os.geteuid() == 0:
+            shutil.chown(pwfile, "postgres", "postgres")
+        pwfile.chmod(0o600)
+        self._run(
+            BIN / "initdb", "-D", self.data, "-U", USER, f"--pwfile={pwfile}", "-A", "trust",
+            "--auth-host=scram-sha-256", "-E", "UTF8", "--no-sync",
+        )  # fmt: skip
+        with open(self.data / "postgresql.conf", "a", encoding="utf-8") as conf:
+            conf.write(
+                f"port = {self.port}\nlisten_addresses = '127.0.0.1'\n"
+                f"unix_socket_directories = '{self.sockets}'\nfsync = off\n"
+                "max_connections = 60\nshared_buffers = 16MB\n"
+            )
+
+    def start(self) -> None:
+        """Start the server and wait until it accepts connections."""
+        self._run(
+            BIN / "pg_ctl", "-D", self.data, "-l", self.root / "log", "-w", "-t", "60", "start"
+        )
+
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the server (``immediate`` drops every connection at once)."""
+        self._run(BIN / "pg_ctl", "-D", self.data, "-m", mode, "-w", "stop", check=False)
+
+    def url(self, database: str) -> str:
+        """A URL reaching ``database`` over the Unix socket (no password needed)."""
+        return f"postgresql://{USER}@/{database}?host={self.sockets}&port={self.port}"
+
+    def tcp_url(self, database: str) -> str:
+        """A URL reaching ``database`` over TCP on 127.0.0.1 (the password is needed)."""
+        return f"postgresql://{USER}@127.0.0.1:{self.port}/{database}"
+
+    def create_database(self, prefix: str = "t") -> str:
+        """A new empty database; returns its name."""
+        import psycopg
+
+        name = f"{prefix}_{os.getpid()}_{next(_names)}"
+        with psycopg.connect(self.url("postgres"), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return name
+
+    def sql(self, database: str, statement: str) -> list[tuple[object, ...]]:
+        """Run one statement as the cluster's superuser; its rows."""
+        import psycopg
+
+        with psycopg.connect(self.url(database), autocommit=True) as conn:
+            cursor = conn.execute(statement)
+            return cursor.fetchall() if cursor.description else []
+
+
+@contextlib.contextmanager
+def running_server() -> Iterator[PgServer]:
+    """Start a cluster in a new directory of /tmp (the server user must reach it, which it
+    cannot below pytest's 0700 temporary directories) for the ``with`` block; skip or fail
+    per STORPLAN_PG."""
+    mode = pg_mode()
+    if mode == "skip":
+        pytest.skip(f"{ENV}=skip")
+    reason = unavailable_reason()
+    if reason:
+        if mode == "require":
+            pytest.fail(f"{ENV}=require: {reason}")
+        pytest.skip(reason)
+    root = Path(tempfile.mkdtemp(prefix="storplan-pg-"))
+    server = PgServer(root)
+    try:
+        server.init()
+        server.start()
+    except (subprocess.SubprocessError, OSError) as exc:
+        log = (root / "log").read_text() if (root / "log").exists() else ""
+        detail = getattr(exc, "stderr", "") or str(exc)
+        message = f"PostgreSQL could not start: {detail}\n{log[-2000:]}"
+        server.stop("immediate")
+        if mode == "require":
+            pytest.fail(message)
+        pytest.skip(message)
+    try:
+        yield server
+    finally:
+        server.stop("immediate")
+        shutil.rmtree(root, ignore_errors=True)
