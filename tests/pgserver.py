@@ -19,6 +19,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -177,4 +178,47 @@ def running_server() -> Iterator[PgServer]:
         yield server
     finally:
         server.stop("immediate")
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def pgbouncer(server: PgServer, pool_mode: str) -> Iterator[str]:
+    """A real PgBouncer in front of ``server`` (``pool_mode`` session or transaction), as the
+    server user (it refuses root); yields the URL template ``...:PORT/{database}``."""
+    binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+    if not os.path.exists(binary):
+        if pg_mode() == "require":
+            pytest.fail(f"{ENV}=require: pgbouncer is not installed (apt-get install pgbouncer)")
+        pytest.skip("pgbouncer is not installed (apt-get install pgbouncer)")
+    root = Path(tempfile.mkdtemp(prefix="storplan-pgbouncer-"))
+    port = free_port()
+    (root / "users.txt").write_text(f'"{USER}" ""\n')
+    (root / "pgbouncer.ini").write_text(
+        f"[databases]\n* = host={server.sockets} port={server.port}\n"
+        f"[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
+        f"auth_type = trust\nauth_file = {root / 'users.txt'}\npool_mode = {pool_mode}\n"
+        f"logfile = {root / 'log'}\npidfile = {root / 'pid'}\n"
+    )
+    if os.geteuid() == 0:
+        for path in (root, *root.iterdir()):
+            shutil.chown(path, "postgres", "postgres")
+    process = subprocess.Popen(
+        _as_server_user([binary, str(root / "pgbouncer.ini")]),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        for _ in range(100):
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            if process.poll() is not None:
+                raise RuntimeError(f"pgbouncer exited: {process.stderr.read()!r}")  # type: ignore[union-attr]
+            time.sleep(0.05)
+        yield f"postgresql://{USER}@127.0.0.1:{port}/{{database}}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        if process.stderr is not None:
+            process.stderr.close()
         shutil.rmtree(root, ignore_errors=True)

@@ -330,9 +330,17 @@ def _execute_all(
             report.arrays.append(ArrayOutcome(name, "failed", "verify"))
         else:
             report.arrays.append(ArrayOutcome(name, APPLIED))
-    record_protection(report.plan, store)
     report.status = OK if report.ok else FAILED
-    store.end_apply(apply_id, report.status)
+    try:
+        record_protection(report.plan, store)
+        store.end_apply(apply_id, report.status)
+    except StorplanError as exc:  # the report still says what was done on the arrays
+        report.status = FAILED
+        report.notes.append(f"the journal could not record the end of this apply: {exc}")
+        report.arrays = [
+            a if a.status != APPLIED else ArrayOutcome(a.name, FAILED, "journal")
+            for a in report.arrays
+        ]
     return report
 
 

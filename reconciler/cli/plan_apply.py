@@ -90,8 +90,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="NAME",
-        help="plan only this array entry (every file that declares it is still read); "
-        "repeatable",
+        help="plan only this array entry (every file that declares it is still read); repeatable",
     )
 
 

@@ -51,7 +51,13 @@ class PostgresStateStore(StateStore):
             config, autocommit=False, purpose="state"
         )
         try:
+            # A process paused inside a transaction must not hold row locks for ever.
+            milliseconds = int(config.session_timeout * 1000)
+            self.conn.execute(f"SET idle_in_transaction_session_timeout = {milliseconds}")
             self.present = prepare(self.conn, config.schema, self.location, write=write)
+        except self._psycopg.Error as exc:
+            self.conn.close()
+            raise unreachable(self.location, exc) from None
         except BaseException:
             self.conn.close()
             raise
@@ -65,7 +71,14 @@ class PostgresStateStore(StateStore):
             mutex=self._lock,
         )
         if write:
-            self.locking.session()  # refuses a transaction-mode pooler before anything
+            try:
+                self.locking.session()  # refuses a transaction-mode pooler before anything
+            except self._psycopg.Error as exc:
+                self.close()
+                raise unreachable(self.location, exc) from None
+            except BaseException:
+                self.close()
+                raise
 
     def _data(self) -> psycopg.Connection[Any]:
         if self.conn is None:

@@ -21,7 +21,14 @@ if TYPE_CHECKING:
 
     from .config import StateConfig
 
-__all__ = ["connect", "display", "is_local", "psycopg_module"]
+__all__ = [
+    "check_url",
+    "connect",
+    "connection_settings",
+    "display",
+    "is_local",
+    "psycopg_module",
+]
 
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _LOCAL = {"", "localhost", "127.0.0.1", "::1", "[::1]"}
@@ -51,6 +58,16 @@ def check_url(url: str) -> None:
         )
 
 
+def connection_settings(config: StateConfig) -> dict[str, Any]:
+    """libpq settings besides the URL: the TLS settings, ``sslmode=verify-full`` by default
+    for a host that is not local (a URL's own ``sslmode=`` is kept)."""
+    settings: dict[str, Any] = dict(config.tls)
+    chosen = "sslmode" in settings or "sslmode=" in config.location
+    if not chosen and not is_local(config.location):
+        settings["sslmode"] = "verify-full"
+    return settings
+
+
 def psycopg_module() -> Any:
     """psycopg, or a clear error naming the extra to install."""
     try:
@@ -77,14 +94,8 @@ def connect(config: StateConfig, *, autocommit: bool, purpose: str) -> psycopg.C
             hint="use letters, digits and _ (e.g. storplan_team1)",
         )
     psycopg = psycopg_module()
-    settings: dict[str, Any] = {"application_name": f"storplan ({purpose})"}
-    settings.update(config.tls)
-    if (
-        "sslmode" not in settings
-        and "sslmode=" not in config.location
-        and not is_local(config.location)
-    ):
-        settings["sslmode"] = "verify-full"
+    settings = connection_settings(config)
+    settings["application_name"] = f"storplan ({purpose})"
     if config.password is not None:
         settings["password"] = config.password.read("State store password").reveal()
     try:

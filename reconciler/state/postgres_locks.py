@@ -116,8 +116,12 @@ class PgLocks:
             if self._session is None or self._session.closed:
                 conn = self._open_session()
                 milliseconds = int(self.session_timeout * 1000)
-                conn.execute(f"SET idle_session_timeout = {milliseconds}")
-                refuse_pooler(conn, self._data(), self.location)
+                try:
+                    conn.execute(f"SET idle_session_timeout = {milliseconds}")
+                    refuse_pooler(conn, self._data(), self.location)
+                except BaseException:
+                    conn.close()
+                    raise
                 self._session = conn
             return self._session
 
@@ -207,7 +211,7 @@ class PgLocks:
                         (lock.lock_id,),
                     )
                 self._session.execute("SELECT pg_advisory_unlock(%s)", (self.key(lock.lock_key),))
-            except psycopg.OperationalError:
+            except psycopg.Error:
                 self._session.close()  # the session is gone, and with it the lock
 
     def _heartbeat(self) -> None:

@@ -1,0 +1,137 @@
+"""What only the PostgreSQL state store does: advisory-lock keys per store, live holders,
+``unlock --terminate``, passwords and TLS settings, poolers.
+
+Real: a PostgreSQL 15 cluster this session owns (tests/pgserver.py), its ``pg_locks``,
+``pg_stat_activity`` and ``pg_terminate_backend``, scram-sha-256 password checks over TCP,
+Debian's PgBouncer in both pool modes, and the installed ``storplan`` command.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pgserver import PASSWORD, PgServer, pgbouncer
+from planhelpers import cli_env, run_cli
+from storplan.errors import LockHeld, LockLost, StateStoreError
+from storplan.state import open_store
+from storplan.state.config import StateConfig, resolve
+from storplan.state.postgres_connect import connection_settings
+
+ARRAY = "array-1#sys"
+
+
+def test_lock_keys_never_collide_across_schemas_or_databases(
+    pg_server: PgServer, pg_url: str
+) -> None:
+    other_db = pg_server.url(pg_server.create_database())
+    team1 = StateConfig(pg_url, schema="team1")
+    team2 = StateConfig(pg_url, schema="team2")
+    with (
+        open_store(team1) as one,
+        open_store(team2) as two,
+        open_store(other_db) as three,
+        open_store(StateConfig(pg_url, schema="team1")) as one_again,
+    ):
+        locks = [store.acquire("array-1") for store in (one, two, three)]  # no collision
+        with pytest.raises(LockHeld):
+            one_again.acquire("array-1")  # the same store: the same lock
+        for store, lock in zip((one, two, three), locks, strict=True):
+            store.release(lock)
+        one.record_owned(ARRAY, "volume:a")
+        assert two.owned(ARRAY) == {} and one_again.owned(ARRAY) == {"volume:a": False}
+
+
+def test_a_closed_holder_frees_its_lock_and_its_apply_is_abandoned(pg_url: str) -> None:
+    """The holder's session ends without releasing (as when its process is killed)."""
+    holder = open_store(pg_url)
+    lock = holder.acquire("array-1", command="storplan apply m.yaml")
+    apply_id = holder.begin_apply("m.yaml", [("a", ARRAY)], "storplan apply m.yaml")
+    holder.attach(lock, apply_id)
+    holder.step(apply_id, "a/volume/v/create_volume", "started", array_key=ARRAY,
+                owns="volume:v")  # fmt: skip
+    holder.locking.close()  # its lock session ends; the data connection lives on
+    with open_store(pg_url) as store:
+        assert store.locks() == []  # a row without a live session is no lock
+        with pytest.raises(LockLost):
+            holder.step(apply_id, "a/volume/v/create_volume", "done", array_key=ARRAY)
+        again = store.acquire("array-1")
+        assert again.token > lock.token
+        assert store.applies()[0].status == "abandoned"
+        [unfinished] = store.unfinished_creates(ARRAY)
+        assert unfinished.key == "volume:v"
+    holder.close()
+
+
+@pytest.mark.subprocess
+def test_unlock_terminates_a_live_holder_only_when_asked(pg_url: str, tmp_path: Path) -> None:
+    env = {**cli_env(tmp_path / "unused.db"), "STORPLAN_STATE": pg_url}
+    with open_store(pg_url) as holder:
+        lock = holder.acquire("array-1", command="storplan apply m.yaml")
+        apply_id = holder.begin_apply("m.yaml", [("a", ARRAY)], "storplan apply m.yaml")
+        holder.attach(lock, apply_id)
+        refused = run_cli("unlock", lock.lock_id, env=env)
+        assert refused.returncode == 1 and "--terminate" in refused.stderr, refused.stderr
+        assert [info.lock_id for info in holder.locks()] == [lock.lock_id]
+        done = run_cli("unlock", "--terminate", lock.lock_id, env=env)
+        assert done.returncode == 0 and "unlocked array-1" in done.stdout, done.stderr
+        assert holder.locks() == []
+        with pytest.raises(LockLost):
+            holder.record_owned(ARRAY, "volume:v")
+        [record] = holder.applies()
+        assert record.status == "abandoned"
+        note = holder.steps(apply_id)[-1].message
+        assert "terminated" in note and "storplan unlock" in note
+
+
+def test_a_password_comes_from_its_source_and_never_shows(
+    pg_server: PgServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = pg_server.create_database()
+    url = pg_server.tcp_url(database)  # TCP: the server checks the password (scram)
+    config = tmp_path / ".storplan.yaml"
+    config.write_text(f"state:\n  url: {url}\n  password: {{env: TEAM_DB_PASSWORD}}\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("STORPLAN_STATE", raising=False)
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    monkeypatch.setenv("TEAM_DB_PASSWORD", PASSWORD)
+    chosen = resolve(None, [str(tmp_path)])
+    assert (chosen.location, chosen.source) == (url, str(config))
+    with open_store(chosen) as store:
+        store.record_owned(ARRAY, "volume:a")
+    monkeypatch.setenv("TEAM_DB_PASSWORD", "wrong-password-xyz")
+    with pytest.raises(StateStoreError) as refused:
+        open_store(resolve(None, [str(tmp_path)]))
+    assert "password authentication failed" in str(refused.value)
+    assert "wrong-password-xyz" not in str(refused.value) and PASSWORD not in str(refused.value)
+
+
+def test_tls_is_verified_by_default_for_hosts_that_are_not_local(pg_url: str) -> None:
+    remote = StateConfig("postgresql://storplan@db.example.com/storplan")
+    assert connection_settings(remote)["sslmode"] == "verify-full"
+    for local in (pg_url, "postgresql://storplan@localhost/x", "postgresql://u@127.0.0.1/x"):
+        assert "sslmode" not in connection_settings(StateConfig(local))
+    chosen = StateConfig(remote.location, tls={"sslmode": "require", "sslrootcert": "/ca"})
+    assert connection_settings(chosen)["sslmode"] == "require"
+    # The settings reach libpq: this server speaks no TLS, so verify-full cannot connect.
+    with pytest.raises(StateStoreError) as refused:
+        open_store(StateConfig(pg_url.replace("@/", "@127.0.0.1/").split("?")[0]
+                               + "?port=" + pg_url.rsplit("port=", 1)[1],
+                               tls={"sslmode": "verify-full"}))  # fmt: skip
+    assert "SSL" in str(refused.value) or "ssl" in str(refused.value)
+
+
+def test_a_transaction_mode_pooler_is_refused(pg_server: PgServer) -> None:
+    database = pg_server.create_database()
+    with pgbouncer(pg_server, "transaction") as template:
+        with pytest.raises(StateStoreError, match="transaction mode") as refused:
+            open_store(template.format(database=database))
+        assert "pool_mode = session" in refused.value.hint
+    with (
+        pgbouncer(pg_server, "session") as template,
+        open_store(template.format(database=database)) as store,
+    ):
+        lock = store.acquire("array-1")
+        store.record_owned(ARRAY, "volume:a")
+        store.release(lock)
+        assert store.owned(ARRAY) == {"volume:a": False}
