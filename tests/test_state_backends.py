@@ -61,6 +61,8 @@ def test_steps_carry_their_ownership_change(state_location: str) -> None:
 def test_the_holder_is_named_not_the_requester(state_location: str) -> None:
     with open_store(state_location) as first, open_store(state_location) as second:
         lock = first.acquire("array-1", command="storplan apply first.yaml")
+        with pytest.raises(LockHeld):  # not re-entrant, even in its own store (a session's
+            first.acquire("array-1")  # advisory locks are)
         with pytest.raises(LockHeld) as held:
             second.acquire("array-1", command="storplan apply second.yaml", label="array a")
         message = held.value.message

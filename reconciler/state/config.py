@@ -76,24 +76,27 @@ def resolve(state: str | None = None, paths: Sequence[str] = ()) -> StateConfig:
     """
     found = find_config(paths)
     settings = _read(found) if found else {}
+    origin = str(found)
     if state:
-        return _config(state, "--state", settings)
+        return _config(state, "--state", settings, origin)
     if os.environ.get("STORPLAN_STATE"):
-        return _config(os.environ["STORPLAN_STATE"], "$STORPLAN_STATE", settings)
+        return _config(os.environ["STORPLAN_STATE"], "$STORPLAN_STATE", settings, origin)
     if settings.get("url"):
-        return _config(str(settings["url"]), str(found), settings)
+        return _config(str(settings["url"]), origin, settings, origin)
     from . import default_location
 
     return StateConfig(default_location())
 
 
-def _config(location: str, source: str, settings: dict[str, Any]) -> StateConfig:
+def _config(location: str, source: str, settings: dict[str, Any], origin: str) -> StateConfig:
     password = None
     if settings.get("password") is not None:
         try:
             password = SecretRef.from_dict(settings["password"])
         except InvalidArgument as exc:
-            raise StateStoreError(f"state.password: {exc.message}", hint=exc.hint) from None
+            raise StateStoreError(
+                f"{origin}: state.password: {exc.message}", hint=exc.hint
+            ) from None
     tls: dict[str, str] = {}
     for name in ("sslmode", "sslrootcert", "sslcert", "sslkey"):
         if name in settings:
@@ -101,7 +104,7 @@ def _config(location: str, source: str, settings: dict[str, Any]) -> StateConfig
     timeout = settings.get("session_timeout", 60)
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
         raise StateStoreError(
-            f"state.session_timeout: {timeout!r} is not a number of seconds > 0",
+            f"{origin}: state.session_timeout: {timeout!r} is not a number of seconds > 0",
             hint="write e.g. session_timeout: 60",
         )
     schema = str(settings.get("schema", "storplan"))

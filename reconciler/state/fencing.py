@@ -40,6 +40,11 @@ class Fence:
             if self._held.get(lock.lock_key) == lock:
                 del self._held[lock.lock_key]
 
+    def holds(self, lock_key: str) -> bool:
+        """True if this store holds the lock of ``lock_key``."""
+        with self._mutex:
+            return lock_key in self._held
+
     def held(self) -> list[Lock]:
         """Every grant held now."""
         with self._mutex:

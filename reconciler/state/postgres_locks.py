@@ -158,7 +158,11 @@ class PgLocks:
         while True:
             with self._mutex:
                 session = self.session()
-                got = _one(session.execute("SELECT pg_try_advisory_lock(%s)", (key,)))[0]
+                # A session's advisory locks are re-entrant: another apply of this process
+                # must not take a lock this store already holds.
+                got = not self.fence.holds(lock_key) and bool(
+                    _one(session.execute("SELECT pg_try_advisory_lock(%s)", (key,)))[0]
+                )
                 if got:
                     lock = self._record(session, lock_key, key, command)
                     self.fence.granted(lock)
