@@ -66,7 +66,7 @@ def test_precedence(tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 )
 def test_a_bad_config_is_named(tree: Path, block: str, complaint: str) -> None:
     (tree / ".storplan.yaml").write_text(block)
-    with pytest.raises(StateStoreError, match="storplan.yaml") as refused:
+    with pytest.raises(StateStoreError, match=r"\.storplan\.yaml") as refused:
         resolve(None, [str(tree / "arrays.yaml")])
     assert complaint in str(refused.value)
     assert "hunter2" not in str(refused.value)
@@ -85,7 +85,7 @@ def test_every_command_uses_the_config(
     assert main(["journal", "-o", "json"]) == 0
     assert '"status": "ok"' in capsys.readouterr().out
     with open_store(str(team)) as store:
-        [record] = store.applies()
+        assert len(store.applies()) == 1
         lock = store.acquire("stale-array")
     assert main(["unlock", lock.lock_id]) == 0
     uri = f"sim://{tmp_path / 'array.db'}"
