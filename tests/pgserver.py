@@ -70,6 +70,8 @@ class PgServer:
     """One running cluster (see the module docstring)."""
 
     root: Path
+    fsync: bool = False
+    """Tests run without it (throwaway data); the benchmark turns it on."""
     port: int = field(default_factory=free_port)
 
     @property
@@ -105,10 +107,11 @@ class PgServer:
             BIN / "initdb", "-D", self.data, "-U", USER, f"--pwfile={pwfile}", "-A", "trust",
             "--auth-host=scram-sha-256", "-E", "UTF8", "--no-sync",
         )  # fmt: skip
+        fsync = "on" if self.fsync else "off"
         with open(self.data / "postgresql.conf", "a", encoding="utf-8") as conf:
             conf.write(
                 f"port = {self.port}\nlisten_addresses = '127.0.0.1'\n"
-                f"unix_socket_directories = '{self.sockets}'\nfsync = off\n"
+                f"unix_socket_directories = '{self.sockets}'\nfsync = {fsync}\n"
                 "max_connections = 60\nshared_buffers = 16MB\n"
             )
 
