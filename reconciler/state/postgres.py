@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import NotFound, StateStoreError
 from .base import RUNNING, ApplyRecord, Lock, LockInfo, Ownership, StateStore, Step, Unfinished
 from .fencing import Fence, host_name, unlock_note
-from .postgres_connect import connect, display, psycopg_module, unreachable
+from .postgres_connect import connect, display, psycopg_module, read_password, unreachable
 from .postgres_locks import PgLocks
 from .postgres_schema import prepare
 
@@ -47,13 +47,16 @@ class PostgresStateStore(StateStore):
         self._psycopg = psycopg_module()
         self._lock = threading.RLock()
         self.fence = Fence()
+        password = read_password(config)
         self.conn: psycopg.Connection[Any] | None = connect(
-            config, autocommit=False, purpose="state"
+            config, password, autocommit=False, purpose="state"
         )
         try:
             # A process paused inside a transaction must not hold row locks for ever.
             milliseconds = int(config.session_timeout * 1000)
             self.conn.execute(f"SET idle_in_transaction_session_timeout = {milliseconds}")
+            if not write:  # plan and journal: the server refuses any write too
+                self.conn.execute("SET default_transaction_read_only = on")
             self.present = prepare(self.conn, config.schema, self.location, write=write)
         except self._psycopg.Error as exc:
             self.conn.close()
@@ -62,7 +65,7 @@ class PostgresStateStore(StateStore):
             self.conn.close()
             raise
         self.locking = PgLocks(
-            lambda: connect(config, autocommit=True, purpose="locks"),
+            lambda: connect(config, password, autocommit=True, purpose="locks"),
             self._data,
             location=self.location,
             schema=config.schema,

@@ -19,6 +19,7 @@ from ..uri import _has_password
 if TYPE_CHECKING:
     import psycopg
 
+    from ..credentials import Secret
     from .config import StateConfig
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "display",
     "is_local",
     "psycopg_module",
+    "read_password",
 ]
 
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -58,14 +60,36 @@ def check_url(url: str) -> None:
         )
 
 
+# A lost network must fail a write within about half a minute, not after the kernel's two
+# hours of TCP keepalive: these apply unless the URL sets them (Unix sockets ignore them).
+_TCP = {
+    "connect_timeout": "10",
+    "keepalives_idle": "10",
+    "keepalives_interval": "5",
+    "keepalives_count": "3",
+    "tcp_user_timeout": "30000",
+}
+
+
 def connection_settings(config: StateConfig) -> dict[str, Any]:
     """libpq settings besides the URL: the TLS settings, ``sslmode=verify-full`` by default
-    for a host that is not local (a URL's own ``sslmode=`` is kept)."""
+    for a host that is not local (a URL's own ``sslmode=`` is kept), and time limits on
+    connecting and on a silent network."""
     settings: dict[str, Any] = dict(config.tls)
     chosen = "sslmode" in settings or "sslmode=" in config.location
     if not chosen and not is_local(config.location):
         settings["sslmode"] = "verify-full"
+    for name, value in _TCP.items():
+        if f"{name}=" not in config.location:
+            settings[name] = value
     return settings
+
+
+def read_password(config: StateConfig) -> Secret | None:
+    """The password from the configured source, once per store (a prompt asks once)."""
+    if config.password is None:
+        return None
+    return config.password.read(f"Password of the state store {display(config.location)}")
 
 
 def psycopg_module() -> Any:
@@ -80,7 +104,9 @@ def psycopg_module() -> Any:
     return psycopg
 
 
-def connect(config: StateConfig, *, autocommit: bool, purpose: str) -> psycopg.Connection[Any]:
+def connect(
+    config: StateConfig, password: Secret | None, *, autocommit: bool, purpose: str
+) -> psycopg.Connection[Any]:
     """A connection to the store's database with ``search_path`` set to its schema.
 
     Raises:
@@ -96,8 +122,8 @@ def connect(config: StateConfig, *, autocommit: bool, purpose: str) -> psycopg.C
     psycopg = psycopg_module()
     settings = connection_settings(config)
     settings["application_name"] = f"storplan ({purpose})"
-    if config.password is not None:
-        settings["password"] = config.password.read("State store password").reveal()
+    if password is not None:
+        settings["password"] = password.reveal()
     try:
         conn = psycopg.connect(config.location, autocommit=autocommit, **settings)
     except psycopg.Error as exc:

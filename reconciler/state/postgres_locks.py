@@ -169,8 +169,12 @@ class PgLocks:
                     self._heartbeat()
                     return lock
             holder = self.holder(lock_key)
-            if holder is not None and time.monotonic() >= deadline:
+            late = time.monotonic() - deadline
+            if holder is not None and late >= 0:
                 raise held_error(label, holder[0], f"; database session {holder[1]}")
+            if late > 5:  # granted to nobody we can see, yet never to us
+                unknown = LockInfo(lock_key, "?", 0, "a session this role cannot see", 0.0)
+                raise held_error(label, unknown)
             time.sleep(0.1)
 
     def _record(self, session: Any, lock_key: str, key: int, command: str) -> Lock:
