@@ -109,6 +109,7 @@ def test_two_machines_never_interleave_and_the_second_names_the_holder(
     assert holder.poll() is None, "the first apply ended before the second asked"
     assert code == 1 and f"is locked by pid {holder.pid} on {lock.host}" in err, err
     assert "database session" in err and f"storplan unlock {lock.lock_id}" in err
+    assert ", plan " in err  # the digest of the plan the holder runs
     waiting = second.spawn("--lock-timeout", "120")
     for process in (holder, waiting):
         _, err = process.communicate(timeout=180)

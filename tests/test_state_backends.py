@@ -61,6 +61,7 @@ def test_steps_carry_their_ownership_change(state_location: str) -> None:
 def test_the_holder_is_named_not_the_requester(state_location: str) -> None:
     with open_store(state_location) as first, open_store(state_location) as second:
         lock = first.acquire("array-1", command="storplan apply first.yaml")
+        first.attach(lock, "apply-1", "0123456789ab")
         with pytest.raises(LockHeld):  # not re-entrant, even in its own store (a session's
             first.acquire("array-1")  # advisory locks are)
         with pytest.raises(LockHeld) as held:
@@ -68,8 +69,11 @@ def test_the_holder_is_named_not_the_requester(state_location: str) -> None:
         message = held.value.message
         assert "first.yaml" in message and "second.yaml" not in message
         assert f"pid {os.getpid()}" in message and lock.lock_id in message
+        assert "plan 0123456789ab" in message
         [info] = second.locks()
-        assert (info.lock_id, info.command) == (lock.lock_id, "storplan apply first.yaml")
+        assert (info.lock_id, info.command, info.apply_id, info.plan) == (
+            lock.lock_id, "storplan apply first.yaml", "apply-1", "0123456789ab"
+        )  # fmt: skip
         first.release(lock)
         again = second.acquire("array-1")
         assert again.token > lock.token

@@ -276,8 +276,9 @@ def _prepare_and_run(
             report.arrays += [ArrayOutcome.failure(f) for f in stale]
     pairs = [(r.record.name, r.record.array_key) for r in changing]
     report.apply_id = store.begin_apply(plan.manifest, pairs, options.command)
+    digest = plan.digest()
     for lock in locks:  # a dead apply is found through its lock
-        store.attach(lock, report.apply_id)
+        store.attach(lock, report.apply_id, digest)
     for failure in failures:
         first = failure.problems[0].message if failure.problems else ""
         note = f"not applied ({failure.stage}): {first}"

@@ -65,6 +65,8 @@ class LockInfo:
     acquired_at: float
     apply_id: str = ""
     command: str = ""
+    plan: str = ""
+    """The digest of the plan its apply runs (:meth:`storplan.plan.Plan.digest`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,8 +206,8 @@ class StateStore(ABC):
         """
 
     @abstractmethod
-    def attach(self, lock: Lock, apply_id: str) -> None:
-        """Record which apply holds ``lock``."""
+    def attach(self, lock: Lock, apply_id: str, plan: str = "") -> None:
+        """Record which apply holds ``lock``, and the digest of the plan it runs."""
 
     @abstractmethod
     def release(self, lock: Lock) -> None:

@@ -94,9 +94,10 @@ def lost_error(lock: Lock, location: str, current: int | None) -> LockLost:
 def held_error(label: str, holder: LockInfo, extra: str = "") -> LockHeld:
     """The error of a lock another apply holds, naming that holder (never the requester)."""
     taken = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(holder.acquired_at))
+    plan = f", plan {holder.plan}" if holder.plan else ""
     return LockHeld(
         f"{label or holder.lock_key} is locked by pid {holder.pid} on {holder.host} "
-        f"({holder.command or 'an apply'}; lock {holder.lock_id}, taken {taken}{extra})",
+        f"({holder.command or 'an apply'}; lock {holder.lock_id}, taken {taken}{plan}{extra})",
         hint="wait for it, pass --lock-timeout SECONDS, or if that apply is gone: "
         f"storplan unlock {holder.lock_id}",
     )

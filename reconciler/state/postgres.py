@@ -254,10 +254,11 @@ class PostgresStateStore(StateStore):
         except self._psycopg.Error as exc:
             raise unreachable(self.location, exc) from None
 
-    def attach(self, lock: Lock, apply_id: str) -> None:
+    def attach(self, lock: Lock, apply_id: str, plan: str = "") -> None:
         with self._tx(lock.lock_key) as (conn, _token):
             conn.execute(
-                "UPDATE locks SET apply_id = %s WHERE lock_id = %s", (apply_id, lock.lock_id)
+                "UPDATE locks SET apply_id = %s, plan = %s WHERE lock_id = %s",
+                (apply_id, plan, lock.lock_id),
             )
 
     def release(self, lock: Lock) -> None:

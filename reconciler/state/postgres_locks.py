@@ -37,7 +37,7 @@ __all__ = ["PgLocks", "advisory_key", "refuse_pooler"]
 
 _HOLDER = (
     "SELECT l.pid, a.client_addr::text, a.backend_start, h.lock_id, h.pid, h.host, "
-    "h.acquired_at, h.apply_id, h.command FROM pg_locks l JOIN pg_stat_activity a ON "
+    "h.acquired_at, h.apply_id, h.command, h.plan FROM pg_locks l JOIN pg_stat_activity a ON "
     "a.pid = l.pid LEFT JOIN locks h ON h.lock_key = %s AND h.backend_pid = l.pid "
     "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND l.classid = %s "
     "AND l.objid = %s AND l.database = (SELECT oid FROM pg_database WHERE datname = "
@@ -195,11 +195,11 @@ class PgLocks:
             now = time.time()
             session.execute(
                 "INSERT INTO locks VALUES (%s, %s, %s, %s, %s, '', %s, %s, pg_backend_pid(), "
-                "%s, %s, %s) ON CONFLICT (lock_key) DO UPDATE SET lock_id = excluded.lock_id, "
+                "%s, %s, %s, '') ON CONFLICT (lock_key) DO UPDATE SET lock_id = excluded.lock_id, "
                 "pid = excluded.pid, host = excluded.host, acquired_at = excluded.acquired_at, "
                 "apply_id = '', command = excluded.command, token = excluded.token, "
                 "backend_pid = excluded.backend_pid, classid = excluded.classid, "
-                "objid = excluded.objid, heartbeat_at = excluded.heartbeat_at",
+                "objid = excluded.objid, heartbeat_at = excluded.heartbeat_at, plan = ''",
                 (lock_key, lock_id, os.getpid(), host_name(), now, command, token, classid,
                  objid, now),
             )  # fmt: skip
@@ -253,11 +253,11 @@ class PgLocks:
             conn.commit()
         if row is None:
             return None
-        backend, client, started, lock_id, pid, host, acquired, apply_id, command = row
+        backend, client, started, lock_id, pid, host, acquired, apply_id, command, plan = row
         if lock_id is None:  # granted, its row not yet written: name the session
             info = LockInfo(lock_key, "?", 0, client or "a local client", started.timestamp())
         else:
-            info = LockInfo(lock_key, lock_id, pid, host, acquired, apply_id, command)
+            info = LockInfo(lock_key, lock_id, pid, host, acquired, apply_id, command, plan)
         return info, int(backend)
 
     def current_tokens(self, cursor: Any, locks: Sequence[Lock]) -> dict[str, int]:
@@ -277,8 +277,8 @@ class PgLocks:
         with self._mutex:
             conn = self._data()
             rows = conn.execute(
-                "SELECT lock_key, lock_id, pid, host, acquired_at, apply_id, command FROM locks "
-                f"h WHERE {_LIVE} ORDER BY lock_key"
+                "SELECT lock_key, lock_id, pid, host, acquired_at, apply_id, command, plan FROM "
+                f"locks h WHERE {_LIVE} ORDER BY lock_key"
             ).fetchall()
             conn.commit()
         return [LockInfo(*row) for row in rows]

@@ -32,7 +32,7 @@ _TABLES = (
     "NOT NULL, host text NOT NULL, acquired_at double precision NOT NULL, apply_id text NOT "
     "NULL DEFAULT '', command text NOT NULL DEFAULT '', token bigint NOT NULL, backend_pid "
     "integer NOT NULL, classid bigint NOT NULL, objid bigint NOT NULL, heartbeat_at double "
-    "precision NOT NULL)",
+    "precision NOT NULL, plan text NOT NULL DEFAULT '')",
     "CREATE TABLE chap_digests(array_key text NOT NULL, initiator text NOT NULL, digest text "
     "NOT NULL, recorded_at double precision NOT NULL, PRIMARY KEY(array_key, initiator))",
     "CREATE SEQUENCE lock_tokens",

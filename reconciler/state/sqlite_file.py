@@ -41,7 +41,7 @@ _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS locks(lock_key TEXT PRIMARY KEY, lock_id TEXT NOT NULL, "
     "pid INTEGER NOT NULL, host TEXT NOT NULL, acquired_at REAL NOT NULL, "
     "apply_id TEXT NOT NULL DEFAULT '', command TEXT NOT NULL DEFAULT '', "
-    "token INTEGER NOT NULL DEFAULT 0)",
+    "token INTEGER NOT NULL DEFAULT 0, plan TEXT NOT NULL DEFAULT '')",
     "CREATE TABLE IF NOT EXISTS chap_digests(array_key TEXT NOT NULL, initiator TEXT NOT NULL, "
     "digest TEXT NOT NULL, recorded_at REAL NOT NULL, PRIMARY KEY(array_key, initiator))",
 )
@@ -57,11 +57,13 @@ _UPGRADE_1 = (
     "ALTER TABLE journal ADD COLUMN owns TEXT NOT NULL DEFAULT ''",
     "DROP TABLE locks",
 )
-# Schema 2 -> 3: steps and ownership records carry the fencing token they were written under.
-_UPGRADE_2 = (
+# Schema 2 -> 3: steps and ownership records carry the fencing token they were written under;
+# a lock's holder row the digest of its plan.
+_TOKENS = (
     "ALTER TABLE owned ADD COLUMN token INTEGER NOT NULL DEFAULT 0",
     "ALTER TABLE journal ADD COLUMN token INTEGER NOT NULL DEFAULT 0",
 )
+_UPGRADE_2 = (*_TOKENS, "ALTER TABLE locks ADD COLUMN plan TEXT NOT NULL DEFAULT ''")
 
 
 def _refuse(path: str, what: str, hint: str) -> StateStoreError:
@@ -225,9 +227,11 @@ def _upgrade(conn: sqlite3.Connection) -> None:
         if version == 1:
             for statement in _UPGRADE_1:
                 conn.execute(statement)
-            for statement in _SCHEMA:  # the tables schema 1 lacked
+            for statement in _SCHEMA:  # the tables schema 1 lacked, as schema 3 has them
                 conn.execute(statement)
-            version = 2
+            for statement in _TOKENS:  # the tables schema 1 had
+                conn.execute(statement)
+            version = 3
         if version == 2:
             for statement in _UPGRADE_2:
                 conn.execute(statement)

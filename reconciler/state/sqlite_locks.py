@@ -54,8 +54,8 @@ class SqliteLocks:
     ) -> tuple[Lock | None, LockInfo | None]:
         with self._tx() as conn:
             row = conn.execute(
-                "SELECT lock_key, lock_id, pid, host, acquired_at, apply_id, command FROM locks "
-                "WHERE lock_key = ?",
+                "SELECT lock_key, lock_id, pid, host, acquired_at, apply_id, command, plan FROM "
+                "locks WHERE lock_key = ?",
                 (lock_key,),
             ).fetchone()
             if row is not None:
@@ -71,7 +71,7 @@ class SqliteLocks:
             )
             conn.execute("INSERT OR REPLACE INTO meta VALUES ('lock_token', ?)", (str(token),))
             conn.execute(
-                "INSERT OR REPLACE INTO locks VALUES (?, ?, ?, ?, ?, '', ?, ?)",
+                "INSERT OR REPLACE INTO locks VALUES (?, ?, ?, ?, ?, '', ?, ?, '')",
                 (lock_key, lock_id, os.getpid(), host, time.time(), command, token),
             )
         return Lock(lock_key, lock_id, token), None
@@ -88,12 +88,13 @@ class SqliteLocks:
                 f"invalid process id {pid!r}",
                 hint=f"if no apply is running: storplan unlock {row[1]}",
             )
-        return LockInfo(row[0], row[1], pid, str(row[3]), float(acquired), row[5], row[6])
+        return LockInfo(row[0], row[1], pid, str(row[3]), float(acquired), *row[5:8])
 
-    def attach(self, lock: Lock, apply_id: str) -> None:
+    def attach(self, lock: Lock, apply_id: str, plan: str = "") -> None:
         with self._tx() as conn:
             conn.execute(
-                "UPDATE locks SET apply_id = ? WHERE lock_id = ?", (apply_id, lock.lock_id)
+                "UPDATE locks SET apply_id = ?, plan = ? WHERE lock_id = ?",
+                (apply_id, plan, lock.lock_id),
             )
 
     def release(self, lock: Lock) -> None:
@@ -122,7 +123,7 @@ class SqliteLocks:
 
     def locks(self) -> list[LockInfo]:
         rows = self._rows(
-            "SELECT lock_key, lock_id, pid, host, acquired_at, apply_id, command FROM locks"
+            "SELECT lock_key, lock_id, pid, host, acquired_at, apply_id, command, plan FROM locks"
         )
         return [LockInfo(r[0], r[1], int(r[2]) if str(r[2]).isdigit() else 0, *r[3:]) for r in rows]
 
