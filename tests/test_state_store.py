@@ -250,3 +250,53 @@ def test_a_schema_1_store_is_read_as_it_is_and_upgraded_by_a_write(tmp_path: Pat
         assert store.adopt_legacy("sim:///x.db#sys1", "sim-uuid#sys1") == 1
         assert store.owned("sim-uuid#sys1") == {"volume:old": True}
         assert store.adopt_legacy("sim:///x.db#sys1", "sim-uuid#sys1") == 0
+
+
+def test_a_schema_2_store_is_upgraded_to_3_keeping_every_record(tmp_path: Path) -> None:
+    """A store as storplan wrote it before fencing tokens were recorded (schema 2)."""
+    path = tmp_path / "v2.db"
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "CREATE TABLE owned(array_key TEXT NOT NULL, key TEXT NOT NULL, protect INTEGER NOT NULL"
+        " DEFAULT 0, recorded_at REAL NOT NULL, PRIMARY KEY(array_key, key));"
+        "CREATE TABLE applies(id TEXT PRIMARY KEY, started_at REAL NOT NULL, finished_at REAL,"
+        " status TEXT NOT NULL, manifest TEXT NOT NULL, pid INTEGER NOT NULL DEFAULT 0,"
+        " host TEXT NOT NULL DEFAULT '', command TEXT NOT NULL DEFAULT '');"
+        "CREATE TABLE apply_arrays(apply_id TEXT NOT NULL, name TEXT NOT NULL,"
+        " array_key TEXT NOT NULL, PRIMARY KEY(apply_id, name));"
+        "CREATE TABLE journal(apply_id TEXT NOT NULL, seq INTEGER NOT NULL, at REAL NOT NULL,"
+        " action_id TEXT NOT NULL, state TEXT NOT NULL, message TEXT NOT NULL, array_key TEXT"
+        " NOT NULL DEFAULT '', owns TEXT NOT NULL DEFAULT '', PRIMARY KEY(apply_id, seq));"
+        "CREATE TABLE locks(lock_key TEXT PRIMARY KEY, lock_id TEXT NOT NULL, pid INTEGER NOT"
+        " NULL, host TEXT NOT NULL, acquired_at REAL NOT NULL, apply_id TEXT NOT NULL DEFAULT"
+        " '', command TEXT NOT NULL DEFAULT '', token INTEGER NOT NULL DEFAULT 0);"
+        "CREATE TABLE chap_digests(array_key TEXT NOT NULL, initiator TEXT NOT NULL, digest"
+        " TEXT NOT NULL, recorded_at REAL NOT NULL, PRIMARY KEY(array_key, initiator));"
+        "INSERT INTO meta VALUES ('schema_version', '2'), ('lock_token', '7'),"
+        " ('secret_key', '" + "ab" * 32 + "');"
+        "INSERT INTO owned VALUES ('id#sys', 'volume:v', 1, 5);"
+        "INSERT INTO applies VALUES ('a1', 1, 2, 'ok', 'm', 42, 'h', 'storplan apply m');"
+        "INSERT INTO apply_arrays VALUES ('a1', 'a', 'id#sys');"
+        "INSERT INTO journal VALUES ('a1', 1, 1.5, 'a/volume/v/create_volume', 'done', '',"
+        " 'id#sys', 'volume:v');"
+    )
+    conn.commit()
+    conn.close()
+    with open_store(str(path), write=False) as store:  # read as it is
+        assert store.owned("id#sys") == {"volume:v": True}
+    with open_store(str(path)) as store:
+        assert store.owned("id#sys") == {"volume:v": True}
+        assert [s.action for s in store.steps("a1")] == ["a/volume/v/create_volume"]
+        assert store.secret_key(create=False) == bytes.fromhex("ab" * 32)
+        lock = store.acquire("id")
+        assert lock.token == 8  # tokens go on from the old store's
+        store.attach(lock, "a2", "digest")
+        store.step("a2", "a/volume/w/create_volume", "done", array_key="id#sys",
+                   ownership=Ownership("add", "volume:w"))  # fmt: skip
+        store.release(lock)
+    conn = sqlite3.connect(path)
+    version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    tokens = conn.execute("SELECT key, token FROM owned ORDER BY key").fetchall()
+    conn.close()
+    assert version == ("3",) and tokens == [("volume:v", 0), ("volume:w", 8)]
