@@ -55,6 +55,15 @@ def _chap_secret_of_the_rich_manifest() -> None:
     os.environ.setdefault("STORPLAN_TEST_CHAP", "chap-secret-of-the-test-suite")
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test that needs the PostgreSQL cluster ``postgresql`` (``-m``)."""
+    for item in items:
+        names = getattr(item, "fixturenames", ())
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if {"pg_server", "pg_url"} & set(names) or params.get("state_location") == "postgresql":
+            item.add_marker(pytest.mark.postgresql)
+
+
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PgServer]:
     """One throwaway PostgreSQL cluster for the session (tests/pgserver.py; STORPLAN_PG)."""

@@ -140,3 +140,15 @@ def test_a_transaction_mode_pooler_is_refused(pg_server: PgServer) -> None:
         store.record_owned(ARRAY, "volume:a")
         store.release(lock)
         assert store.owned(ARRAY) == {"volume:a": False}
+
+
+def test_an_open_store_keeps_its_lock_session_alive_before_it_locks(pg_url: str) -> None:
+    """An apply may connect to its arrays for longer than ``session_timeout`` before it takes
+    a lock: the heartbeat keeps the server from ending its lock session meanwhile."""
+    import time
+
+    with open_store(StateConfig(pg_url, session_timeout=1.0)) as store:
+        time.sleep(2.5)  # the server ends sessions idle for more than 1 s
+        lock = store.acquire("array-1")
+        store.record_owned(ARRAY, "volume:a")
+        store.release(lock)

@@ -123,6 +123,7 @@ class PgLocks:
                     conn.close()
                     raise
                 self._session = conn
+                self._heartbeat()
             return self._session
 
     def key(self, lock_key: str) -> int:
@@ -166,7 +167,6 @@ class PgLocks:
                 if got:
                     lock = self._record(session, lock_key, key, command)
                     self.fence.granted(lock)
-                    self._heartbeat()
                     return lock
             holder = self.holder(lock_key)
             late = time.monotonic() - deadline
@@ -223,7 +223,8 @@ class PgLocks:
                 self._session.close()  # the session is gone, and with it the lock
 
     def _heartbeat(self) -> None:
-        """Start the thread that keeps the lock session from looking idle."""
+        """Start the thread that keeps the lock session from looking idle (also before the
+        first lock: an apply may spend minutes connecting to its arrays)."""
         if getattr(self, "_thread", None) is not None:
             return
         self._thread = threading.Thread(target=self._beat, name="storplan-lock", daemon=True)
@@ -233,7 +234,7 @@ class PgLocks:
         psycopg = _psycopg()
         while not self._beating.wait(self.session_timeout / 3):
             with self._mutex:
-                if self._session is None or self._session.closed or not self.fence.held():
+                if self._session is None or self._session.closed:
                     continue
                 try:
                     self._session.execute(
