@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from pgserver import PASSWORD, PgServer, pgbouncer
-from planhelpers import cli_env, run_cli
+from planhelpers import SYSTEM, cli_env, run_cli, write_manifest
 from storplan.errors import LockHeld, LockLost, StateStoreError
 from storplan.state import open_store
 from storplan.state.config import StateConfig, resolve
@@ -152,3 +152,17 @@ def test_an_open_store_keeps_its_lock_session_alive_before_it_locks(pg_url: str)
         lock = store.acquire("array-1")
         store.record_owned(ARRAY, "volume:a")
         store.release(lock)
+
+
+@pytest.mark.subprocess
+def test_an_unreachable_server_is_exit_1_naming_the_store(tmp_path: Path) -> None:
+    url = f"postgresql://storplan@/storplan?host={tmp_path}&port=1"  # no server there
+    env = cli_env(tmp_path / "unused.db")
+    entry = {"name": "a", "provider": f"sim://{tmp_path / 'array.db'}", "system": SYSTEM,
+             "pools": [{"name": "ssd"}]}  # fmt: skip
+    manifest = str(write_manifest(tmp_path / "m.yaml", [entry]))
+    for command in (["plan", manifest], ["apply", "--yes", manifest], ["journal"], ["unlock", "x"]):
+        done = run_cli(*command, "--state", url, env=env)
+        assert done.returncode == 1, (command, done.stderr)
+        assert "state store postgresql://storplan@/storplan" in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr and "internal error" not in done.stderr
