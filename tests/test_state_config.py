@@ -81,7 +81,7 @@ def test_every_command_uses_the_config(
     assert main(["plan", "arrays.yaml", "--out", str(tmp_path / "plan.json")]) == 2
     with open_store(str(team), write=False) as store:
         assert store.secret_key(create=False) is not None  # plan --out signed with its key
-    assert main(["apply", "--yes", "arrays.yaml"]) == 0
+    assert main(["apply", "--yes", "."]) == 0  # a directory: .storplan.yaml is no manifest
     assert main(["journal", "-o", "json"]) == 0
     assert '"status": "ok"' in capsys.readouterr().out
     with open_store(str(team)) as store:
