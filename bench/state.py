@@ -3,7 +3,7 @@ step, on the SQLite file and on PostgreSQL, side by side.
 
 Usage (from the repository root, with the project's venv)::
 
-    .venv/bin/python bench/state.py [--quick] [--url postgresql://...]
+    .venv/bin/python bench/state.py [--quick] [--no-fsync] [--url postgresql://...]
 
 Without ``--url`` a throwaway PostgreSQL 15 cluster is started for the run (tests/pgserver.py:
 initdb in /tmp, Unix socket, ``fsync`` on as on a real server; as root it runs as ``postgres``).
@@ -35,7 +35,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 @contextlib.contextmanager
-def _postgres(url: str | None) -> Iterator[str]:
+def _postgres(url: str | None, fsync: bool) -> Iterator[str]:
     if url:
         yield url
         return
@@ -45,7 +45,7 @@ def _postgres(url: str | None) -> Iterator[str]:
     from pgserver import PgServer
 
     root = Path(tempfile.mkdtemp(prefix="storplan-bench-pg-"))
-    server = PgServer(root, fsync=True)  # as a real server commits
+    server = PgServer(root, fsync=fsync)  # on by default: as a real server commits
     server.init()
     server.start()
     try:
@@ -91,10 +91,10 @@ def _measure(location: str, count: int, batches: int) -> dict[str, list[float]]:
     return {"lock": locks, "step": steps}
 
 
-def run_state(url: str | None, quick: bool) -> list[Figure]:
+def run_state(url: str | None, quick: bool, fsync: bool = True) -> list[Figure]:
     """The four figures (lock and step on each backend)."""
     count, batches = (50, 3) if quick else (200, 7)
-    with tempfile.TemporaryDirectory(prefix="storplan-bench-") as tmp, _postgres(url) as pg:
+    with tempfile.TemporaryDirectory(prefix="storplan-bench-") as tmp, _postgres(url, fsync) as pg:
         sqlite = _measure(str(Path(tmp) / "state.db"), count, batches)
         postgres = _measure(pg, count, batches)
     figures = []
@@ -104,7 +104,8 @@ def run_state(url: str | None, quick: bool) -> list[Figure]:
         for figure in (lite, server):
             figure.details["median per operation"] = f"{figure.median * 1e6:.0f} µs"
         server.details["vs SQLite (median)"] = f"x{server.median / lite.median:.2f}"
-        server.details["server"] = url or "throwaway local cluster, Unix socket, fsync on"
+        local = f"throwaway local cluster, Unix socket, fsync {'on' if fsync else 'off'}"
+        server.details["server"] = url or local
         figures += [lite, server]
     return figures
 
@@ -113,8 +114,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     parser.add_argument("--url", help="an existing PostgreSQL database to measure")
+    parser.add_argument(
+        "--no-fsync", action="store_true", help="the throwaway cluster without fsync (no flush)"
+    )
     args = parser.parse_args(argv)
-    print(format_table(run_state(args.url, args.quick)))
+    print(format_table(run_state(args.url, args.quick, fsync=not args.no_fsync)))
     return 0
 
 
