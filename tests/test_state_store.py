@@ -252,9 +252,8 @@ def test_a_schema_1_store_is_read_as_it_is_and_upgraded_by_a_write(tmp_path: Pat
         assert store.adopt_legacy("sim:///x.db#sys1", "sim-uuid#sys1") == 0
 
 
-def test_a_schema_2_store_is_upgraded_to_3_keeping_every_record(tmp_path: Path) -> None:
+def _schema_2_store(path: Path) -> Path:
     """A store as storplan wrote it before fencing tokens were recorded (schema 2)."""
-    path = tmp_path / "v2.db"
     conn = sqlite3.connect(path)
     conn.executescript(
         "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
@@ -283,6 +282,12 @@ def test_a_schema_2_store_is_upgraded_to_3_keeping_every_record(tmp_path: Path) 
     )
     conn.commit()
     conn.close()
+    return path
+
+
+def test_a_schema_2_store_is_upgraded_to_3_keeping_every_record(tmp_path: Path) -> None:
+    """A store as storplan wrote it before fencing tokens were recorded (schema 2)."""
+    path = _schema_2_store(tmp_path / "v2.db")
     with open_store(str(path), write=False) as store:  # read as it is
         assert store.owned("id#sys") == {"volume:v": True}
     with open_store(str(path)) as store:
@@ -300,3 +305,17 @@ def test_a_schema_2_store_is_upgraded_to_3_keeping_every_record(tmp_path: Path) 
     tokens = conn.execute("SELECT key, token FROM owned ORDER BY key").fetchall()
     conn.close()
     assert version == ("3",) and tokens == [("volume:v", 0), ("volume:w", 8)]
+
+
+def test_a_schema_2_store_migrates_with_every_record(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from storplan.cli import main
+
+    source = _schema_2_store(tmp_path / "v2.db")
+    target = tmp_path / "new.db"
+    assert main(["state", "migrate", "--from", f"sqlite:{source}", "--to", str(target)]) == 0
+    assert "1 owned, 1 applies, 1 apply_arrays, 1 journal" in capsys.readouterr().out
+    with open_store(str(source), write=False) as old, open_store(str(target)) as new:
+        assert new.dump() == old.dump() and new.owned("id#sys") == {"volume:v": True}
+        assert new.acquire("id").token == 8  # above every token of the old store

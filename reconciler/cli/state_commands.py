@@ -22,7 +22,8 @@ def register(commands: Any) -> None:
         description="Copy ownership (with protect flags), every apply and journal step, the "
         "secret key that signs saved plans and the CHAP digests from --from into the empty "
         "store --to, in one transaction. Refused while the source holds a lock or when the "
-        "target already holds records. The source is left as it was. Connection settings "
+        "target already holds records. The source keeps its records (an older SQLite store is "
+        "first upgraded to the current schema, as any write would). Connection settings "
         "(password source, TLS, schema) come from the state: block of .storplan.yaml in "
         "the current directory.",
     )
@@ -41,7 +42,7 @@ def run_migrate(args: argparse.Namespace) -> int:
     from storplan.state.migrate import migrate
 
     with (
-        open_store(resolve(args.source), write=False) as source,
+        open_store(resolve(args.source), write=True) as source,  # an older schema is upgraded
         open_store(resolve(args.target), write=True) as target,
     ):
         moved = migrate(source, target)

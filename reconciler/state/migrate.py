@@ -28,7 +28,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "chap_digests": ("array_key", "initiator", "digest", "recorded_at"),
 }  # fmt: skip
 """Every table that holds records, with its columns in one order for both backends."""
-_META = ("secret_key",)  # the other meta keys belong to one backend (schema version, tokens)
+_META = ("secret_key", "lock_token")
+"""The meta records that move: the plan-signing key and the last fencing token granted (kept
+in PostgreSQL as a sequence, which its store reports and sets as this row)."""
 
 Records = dict[str, list[tuple[Any, ...]]]
 
@@ -61,6 +63,7 @@ def load_tables(conn: Any, records: Mapping[str, Sequence[tuple[Any, ...]]], mar
 def top_token(records: Mapping[str, Sequence[tuple[Any, ...]]]) -> int:
     """The largest fencing token of the records (the target's next grant must exceed it)."""
     tokens = [r[-1] for table in ("owned", "journal") for r in records.get(table, ())]
+    tokens += [r[1] for r in records.get("meta", ()) if r[0] == "lock_token"]
     return max((int(t) for t in tokens), default=0)
 
 

@@ -24,7 +24,14 @@ from typing import TYPE_CHECKING, Any
 from ..errors import NotFound, StateStoreError
 from .base import RUNNING, ApplyRecord, Lock, LockInfo, Ownership, StateStore, Step, Unfinished
 from .fencing import Fence, host_name, unlock_note
-from .postgres_connect import connect, display, psycopg_module, read_password, unreachable
+from .postgres_connect import (
+    connect,
+    display,
+    one_row,
+    psycopg_module,
+    read_password,
+    unreachable,
+)
 from .postgres_locks import PgLocks
 from .postgres_schema import prepare
 
@@ -291,16 +298,25 @@ class PostgresStateStore(StateStore):
             return {}
         with self._lock:
             try:
-                return dump_tables(self._data())
+                records = dump_tables(self._data())
+                last, called = one_row(self._data().execute(
+                    "SELECT last_value, is_called FROM lock_tokens"
+                ))  # fmt: skip
             finally:
                 self._rollback()
+        if called:
+            records["meta"] = sorted([*records["meta"], ("lock_token", str(last))])
+        return records
 
     def load(self, records: dict[str, list[tuple[Any, ...]]]) -> None:
         from .migrate import load_tables, top_token
 
+        top = top_token(records)
+        meta = [r for r in records.get("meta", ()) if r[0] != "lock_token"]  # the sequence's
         with self._tx(None) as (conn, _token):
-            load_tables(conn, records, "%s")
-            conn.execute("SELECT setval('lock_tokens', %s)", (max(1, top_token(records)),))
+            load_tables(conn, {**records, "meta": meta}, "%s")
+            if top:
+                conn.execute("SELECT setval('lock_tokens', %s)", (top,))
 
     # ------------------------------------------------------------------ keys
     def secret_key(self, *, create: bool) -> bytes | None:

@@ -28,6 +28,7 @@ __all__ = [
     "connection_settings",
     "display",
     "is_local",
+    "one_row",
     "psycopg_module",
     "read_password",
 ]
@@ -136,6 +137,13 @@ def connect(
         conn.close()
         raise unreachable(config.location, exc) from None
     return conn  # type: ignore[no-any-return]
+
+
+def one_row(cursor: Any) -> Any:
+    """The one row a query returns (a query that always returns one)."""
+    row = cursor.fetchone()
+    assert row is not None
+    return row
 
 
 def unreachable(url: str, exc: Exception) -> StateStoreError:

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import NotFound, StateStoreError
 from .base import ABANDONED, RUNNING, Lock, LockInfo
 from .fencing import Fence, held_error, host_name
+from .postgres_connect import one_row
 
 if TYPE_CHECKING:
     import psycopg
@@ -70,7 +71,7 @@ def refuse_pooler(
     one backend across transactions; a transaction-mode pooler breaks both (it hands the
     idle server connection to whichever client speaks next).
     """
-    pids = [_one(c.execute("SELECT pg_backend_pid()"))[0] for c in (first, second, first)]
+    pids = [one_row(c.execute("SELECT pg_backend_pid()"))[0] for c in (first, second, first)]
     for conn in (first, second):
         if not conn.autocommit:
             conn.commit()
@@ -162,7 +163,7 @@ class PgLocks:
                 # A session's advisory locks are re-entrant: another apply of this process
                 # must not take a lock this store already holds.
                 got = not self.fence.holds(lock_key) and bool(
-                    _one(session.execute("SELECT pg_try_advisory_lock(%s)", (key,)))[0]
+                    one_row(session.execute("SELECT pg_try_advisory_lock(%s)", (key,)))[0]
                 )
                 if got:
                     lock = self._record(session, lock_key, key, command)
@@ -316,13 +317,6 @@ class PgLocks:
             conn.execute("DELETE FROM locks WHERE lock_id = %s", (lock_id,))
             conn.commit()
         return str(lock_key), str(apply_id), ended
-
-
-def _one(cursor: Any) -> Any:
-    """The one row a query returns."""
-    row = cursor.fetchone()
-    assert row is not None
-    return row
 
 
 def _psycopg() -> Any:

@@ -250,11 +250,11 @@ class SqliteStateStore(SqliteLocks, StateStore):
     def load(self, records: dict[str, list[tuple[Any, ...]]]) -> None:
         from .migrate import load_tables, top_token
 
+        top = top_token(records)
         with self._tx() as conn:
             load_tables(conn, records, "?")
-            conn.execute(
-                "INSERT OR REPLACE INTO meta VALUES ('lock_token', ?)", (top_token(records),)
-            )
+            if top:
+                conn.execute("INSERT OR REPLACE INTO meta VALUES ('lock_token', ?)", (str(top),))
 
     # ------------------------------------------------------------------ keys
     def secret_key(self, *, create: bool) -> bytes | None:
