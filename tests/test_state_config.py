@@ -131,3 +131,32 @@ def test_state_migrate_command(tmp_path: Path, pg_url: str) -> None:
     planned = run_cli("plan", str(manifest), "--state", pg_url, env=env)
     assert planned.returncode == 0, planned.stdout + planned.stderr  # ownership came along
     assert os.path.exists(source)  # the source is left as it was
+
+
+def test_import_adopt_never_runs_during_an_apply(
+    tree: Path,
+    tmp_path: Path,
+    state_location: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Adoption writes ownership under the array's lock, like an apply (both backends)."""
+    from storplan.session import connect
+
+    monkeypatch.chdir(tree)
+    uri = f"sim://{tmp_path / 'array.db'}"
+    assert main(["apply", "--yes", "arrays.yaml", "--state", state_location]) == 0
+    with connect(uri) as session:
+        identity = session.provider.identity()
+    argv = ["import", "--uri", uri, "--system", SYSTEM, "--out", str(tree / "i.yaml"), "--adopt",
+            "--force", "--state", state_location]  # fmt: skip
+    with open_store(state_location) as holder:
+        lock = holder.acquire(identity, command="storplan apply elsewhere")
+        before = holder.dump()
+        assert main(argv) == 1
+        assert "locked by" in capsys.readouterr().err
+        assert holder.dump() == before  # nothing adopted meanwhile
+        holder.release(lock)
+    assert main(argv) == 0
+    with open_store(state_location, write=False) as store:
+        assert store.locks() == []

@@ -176,7 +176,12 @@ def _adopt(args: argparse.Namespace, identity: str, imported: Any, stream: TextI
     from .plan_apply import open_state
 
     with open_state(args, write=True, paths=[args.out] if args.out else []) as store:
-        done = adopt(store, array_key(identity, imported.system_id), imported.array)
+        # Under the array's lock, as an apply writes ownership: never during an apply of it.
+        lock = store.acquire(identity, command="storplan import --adopt", label=f"array {identity}")
+        try:
+            done = adopt(store, array_key(identity, imported.system_id), imported.array)
+        finally:
+            store.release(lock)
     print(
         f"adopted {len(done.adopted)} object(s) on array {printable(done.array_key)}"
         + (f" ({len(done.already_owned)} already owned)" if done.already_owned else "")
