@@ -24,6 +24,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
 from ..errors import NotFound, StateStoreError
@@ -166,7 +167,12 @@ class PgLocks:
                     one_row(session.execute("SELECT pg_try_advisory_lock(%s)", (key,)))[0]
                 )
                 if got:
-                    lock = self._record(session, lock_key, key, command)
+                    try:
+                        lock = self._record(session, lock_key, key, command)
+                    except BaseException:  # no holder row: do not keep a lock nobody can see
+                        with suppress(_psycopg().Error):
+                            session.execute("SELECT pg_advisory_unlock(%s)", (key,))
+                        raise
                     self.fence.granted(lock)
                     return lock
             holder = self.holder(lock_key)
