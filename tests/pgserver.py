@@ -114,6 +114,36 @@ class PgServer:
                 f"unix_socket_directories = '{self.sockets}'\nfsync = {fsync}\n"
                 "max_connections = 60\nshared_buffers = 16MB\n"
             )
+            if shutil.which("openssl"):  # TLS for TCP clients that ask (the tests of sslmode)
+                cert, key = self._certificates()
+                conf.write(f"ssl = on\nssl_cert_file = '{cert}'\nssl_key_file = '{key}'\n")
+
+    @property
+    def ca(self) -> Path:
+        """The certificate authority that signed the server's certificate (``localhost``)."""
+        return self.root / "tls" / "ca.pem"
+
+    def _certificates(self) -> tuple[Path, Path]:
+        """A throwaway CA and a server certificate for the name ``localhost`` (only)."""
+        tls = self.root / "tls"
+        tls.mkdir()
+
+        def openssl(*args: str) -> None:
+            subprocess.run(["openssl", *args], cwd=tls, check=True, capture_output=True)
+
+        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out",
+                "ca.pem", "-days", "2", "-subj", "/CN=storplan test CA")  # fmt: skip
+        openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out",
+                "server.csr", "-subj", "/CN=localhost")  # fmt: skip
+        (tls / "san.ext").write_text("subjectAltName=DNS:localhost\n")
+        openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+                "-CAcreateserial", "-out", "server.crt", "-days", "2",
+                "-extfile", "san.ext")  # fmt: skip
+        if os.geteuid() == 0:
+            for path in (tls, *tls.iterdir()):
+                shutil.chown(path, "postgres", "postgres")
+        (tls / "server.key").chmod(0o600)
+        return tls / "server.crt", tls / "server.key"
 
     def start(self) -> None:
         """Start the server and wait until it accepts connections."""

@@ -8,6 +8,7 @@ Debian's PgBouncer in both pool modes, and the installed ``storplan`` command.
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -119,7 +120,7 @@ def test_tls_is_verified_by_default_for_hosts_that_are_not_local(
         connection_settings(StateConfig(remote.location + "?sslmode=disable")).get("sslmode")
         is None
     )  # the URL's own choice stands
-    # The settings reach libpq: this server speaks no TLS, so verify-full cannot connect.
+    # The settings reach libpq: verify-full with no CA to trust (or no TLS) cannot connect.
     tcp = pg_server.tcp_url(pg_server.create_database())
     with pytest.raises(StateStoreError) as refused:
         open_store(StateConfig(tcp, tls={"sslmode": "verify-full"}))
@@ -166,3 +167,30 @@ def test_an_unreachable_server_is_exit_1_naming_the_store(tmp_path: Path) -> Non
         assert done.returncode == 1, (command, done.stderr)
         assert "state store postgresql://storplan@/storplan" in done.stderr, done.stderr
         assert "Traceback" not in done.stderr and "internal error" not in done.stderr
+
+
+def test_the_server_certificate_and_its_name_are_verified(
+    pg_server: PgServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real TLS server (the cluster's certificate, signed by a throwaway CA, names only
+    ``localhost``): verify-full connects with the right CA and name, and refuses a wrong CA
+    or a name the certificate does not carry."""
+    if not pg_server.ca.exists():
+        pytest.skip("openssl is not installed: the cluster has no TLS")
+    database = pg_server.create_database()
+    monkeypatch.setenv("PGPASSWORD", PASSWORD)  # libpq's own source, as the docs allow
+    other_ca = tmp_path / "other-ca.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                    str(tmp_path / "k"), "-out", str(other_ca), "-days", "1", "-subj", "/CN=x"],
+                   check=True, capture_output=True)  # fmt: skip
+    by_name = f"postgresql://storplan@localhost:{pg_server.port}/{database}?hostaddr=127.0.0.1"
+    verify = {"sslmode": "verify-full", "sslrootcert": str(pg_server.ca)}
+    with open_store(StateConfig(by_name, tls=verify)) as store:
+        store.record_owned(ARRAY, "volume:a")
+        conn = store.conn
+        assert conn is not None and conn.info.pgconn.ssl_in_use
+    with pytest.raises(StateStoreError, match="certificate verify failed"):
+        open_store(StateConfig(by_name, tls={**verify, "sslrootcert": str(other_ca)}))
+    by_address = pg_server.tcp_url(database)  # 127.0.0.1: not a name the certificate carries
+    with pytest.raises(StateStoreError, match="does not match host name"):
+        open_store(StateConfig(by_address, tls=verify))
