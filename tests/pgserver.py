@@ -31,6 +31,8 @@ MODES = ("auto", "require", "skip")
 BIN = Path("/usr/lib/postgresql/15/bin")
 USER = "storplan"
 PASSWORD = "pw-of-the-throwaway-cluster"
+CERT_USER = "storplan_cert"
+"""A role that logs in over TCP with a client certificate only (``hostssl ... cert``)."""
 _names = itertools.count(1)
 
 
@@ -116,7 +118,11 @@ class PgServer:
             )
             if shutil.which("openssl"):  # TLS for TCP clients that ask (the tests of sslmode)
                 cert, key = self._certificates()
-                conf.write(f"ssl = on\nssl_cert_file = '{cert}'\nssl_key_file = '{key}'\n")
+                conf.write(f"ssl = on\nssl_cert_file = '{cert}'\nssl_key_file = '{key}'\n"
+                           f"ssl_ca_file = '{self.ca}'\n")  # fmt: skip
+                hba = self.data / "pg_hba.conf"  # the first matching line wins
+                rule = f"hostssl all {CERT_USER} 127.0.0.1/32 cert\n"
+                hba.write_text(rule + hba.read_text())
 
     @property
     def ca(self) -> Path:
@@ -144,6 +150,20 @@ class PgServer:
                 shutil.chown(path, "postgres", "postgres")
         (tls / "server.key").chmod(0o600)
         return tls / "server.crt", tls / "server.key"
+
+    def client_certificate(self, directory: Path) -> tuple[Path, Path]:
+        """A client certificate (and its 0600 key) for the role ``CERT_USER``, signed by
+        the cluster's CA, in ``directory``."""
+        key, csr, cert = directory / "client.key", directory / "client.csr", directory / "c.crt"
+        subprocess.run(["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
+                        "-out", str(csr), "-subj", f"/CN={CERT_USER}"],
+                       check=True, capture_output=True)  # fmt: skip
+        subprocess.run(["openssl", "x509", "-req", "-in", str(csr), "-CA", str(self.ca),
+                        "-CAkey", str(self.root / "tls" / "ca.key"), "-CAcreateserial",
+                        "-CAserial", str(directory / "serial"), "-out", str(cert), "-days", "1"],
+                       check=True, capture_output=True)  # fmt: skip
+        key.chmod(0o600)
+        return cert, key
 
     def start(self) -> None:
         """Start the server and wait until it accepts connections."""

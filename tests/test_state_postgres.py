@@ -8,11 +8,12 @@ Debian's PgBouncer in both pool modes, and the installed ``storplan`` command.
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 from pathlib import Path
 
 import pytest
-from pgserver import PASSWORD, PgServer, pgbouncer
+from pgserver import CERT_USER, PASSWORD, PgServer, pgbouncer
 from planhelpers import SYSTEM, cli_env, run_cli, write_manifest
 from storplan.errors import LockHeld, LockLost, StateStoreError
 from storplan.state import open_store
@@ -194,3 +195,22 @@ def test_the_server_certificate_and_its_name_are_verified(
     by_address = pg_server.tcp_url(database)  # 127.0.0.1: not a name the certificate carries
     with pytest.raises(StateStoreError, match="does not match host name"):
         open_store(StateConfig(by_address, tls=verify))
+
+
+def test_a_client_certificate_logs_in(pg_server: PgServer, tmp_path: Path) -> None:
+    """``sslcert``/``sslkey`` reach the server: a role whose only way in is a certificate."""
+    if not pg_server.ca.exists():
+        pytest.skip("openssl is not installed: the cluster has no TLS")
+    database = pg_server.create_database()
+    with contextlib.suppress(Exception):
+        pg_server.sql("postgres", f"CREATE ROLE {CERT_USER} LOGIN")
+    pg_server.sql("postgres", f'GRANT ALL ON DATABASE "{database}" TO {CERT_USER}')
+    cert, key = pg_server.client_certificate(tmp_path)
+    url = f"postgresql://{CERT_USER}@localhost:{pg_server.port}/{database}?hostaddr=127.0.0.1"
+    tls = {"sslmode": "verify-full", "sslrootcert": str(pg_server.ca)}
+    with open_store(StateConfig(url, tls={**tls, "sslcert": str(cert), "sslkey": str(key)})) as s:
+        s.record_owned(ARRAY, "volume:a")
+        assert s.owned(ARRAY) == {"volume:a": False}
+    with pytest.raises(StateStoreError) as refused:
+        open_store(StateConfig(url, tls=tls))  # no certificate: refused
+    assert "requires a valid client certificate" in refused.value.message
