@@ -131,6 +131,11 @@ def test_state_migrate_command(tmp_path: Path, pg_url: str) -> None:
     planned = run_cli("plan", str(manifest), "--state", pg_url, env=env)
     assert planned.returncode == 0, planned.stdout + planned.stderr  # ownership came along
     assert os.path.exists(source)  # the source is left as it was
+    back = tmp_path / "back.db"  # and back again, to a new SQLite file
+    returned = run_cli("state", "migrate", "--from", pg_url, "--to", str(back), env=env)
+    assert returned.returncode == 0, returned.stderr
+    with open_store(str(source), write=False) as old, open_store(str(back), write=False) as new:
+        assert new.dump() == old.dump()
 
 
 def test_import_adopt_never_runs_during_an_apply(
