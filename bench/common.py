@@ -7,13 +7,17 @@ Benchmarks measure; they never assert.  The verdict is informational only.
 
 from __future__ import annotations
 
+import os
 import statistics
+import subprocess
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
-__all__ = ["Figure", "format_table", "repeat", "summarize"]
+__all__ = ["Figure", "format_table", "peak_rss", "repeat", "summarize", "timed_run"]
 
 
 @dataclass
@@ -68,6 +72,53 @@ def repeat(action: Callable[[], object], runs: int, warmup: int = 0) -> list[flo
         action()
         samples.append(time.perf_counter() - start)
     return samples
+
+
+_TIME = "/usr/bin/time"  # GNU time: measures from a small process of its own
+
+
+def peak_rss(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float, int]:
+    """``(peak RSS in MB, wall seconds, exit status)`` of one child process.
+
+    Measured by GNU time when it is there: a child forked from this (large) benchmark
+    process would count the parent's pages in its ``ru_maxrss``.  Else ``wait4``'s figure
+    for that one child, which can only be too high, never too low.
+    """
+    start = time.perf_counter()
+    report = Path(tempfile.mkstemp(prefix="storplan-bench-rss-")[1])
+    timed = [_TIME, "-f", "%M", "-o", str(report), *argv] if os.path.exists(_TIME) else argv
+    child = subprocess.Popen(
+        timed,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+        env=env,
+    )
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)  # so Popen does not wait again
+    wall = time.perf_counter() - start
+    lines = report.read_text().split() if timed is not argv else []
+    report.unlink()
+    kilobytes = int(lines[-1]) if lines and lines[-1].isdigit() else usage.ru_maxrss
+    return kilobytes / 1024, wall, child.returncode
+
+
+def timed_run(
+    argv: list[str],
+    ok: tuple[int, ...] = (0,),
+    cwd: str | None = None,
+    env: dict[str, str] | None = None,
+) -> float:
+    """Wall seconds of one whole process (stdout and stderr piped, no stdin), as a shell
+    would pay it; raises when its exit status is not in ``ok``."""
+    start = time.perf_counter()
+    done = subprocess.run(
+        argv, capture_output=True, text=True, stdin=subprocess.DEVNULL, cwd=cwd, env=env
+    )
+    elapsed = time.perf_counter() - start
+    if done.returncode not in ok:
+        raise RuntimeError(f"{' '.join(argv)}: exit {done.returncode}\n{done.stderr[-2000:]}")
+    return elapsed
 
 
 def _seconds(value: float) -> str:

@@ -16,12 +16,10 @@ verify); run one after another, 50 would wait 20 s.
 
 from __future__ import annotations
 
-import subprocess
 import sys
-import time
 from pathlib import Path
 
-from common import Figure
+from common import Figure, timed_run
 
 __all__ = ["run_fleet"]
 
@@ -56,15 +54,6 @@ def _fresh(work: Path, label: str, count: int) -> tuple[Path, Path]:
     return folder / "fleet.yaml", folder / "state.db"
 
 
-def _timed(command: list[str], ok: tuple[int, ...]) -> float:
-    start = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL)
-    elapsed = time.perf_counter() - start
-    if done.returncode not in ok:
-        raise RuntimeError(f"{' '.join(command)}: exit {done.returncode}\n{done.stderr[-2000:]}")
-    return elapsed
-
-
 def run_fleet(work: Path, runs: int, fleet: int = 50) -> list[Figure]:
     """Apply and no-op plan of ``fleet`` arrays against one array, side by side."""
     exe = str(Path(sys.executable).with_name("storplan"))
@@ -74,10 +63,10 @@ def run_fleet(work: Path, runs: int, fleet: int = 50) -> list[Figure]:
         for count in (1, fleet):
             manifest, state = _fresh(work / "fleet", f"r{rep}-n{count}", count)
             applies[count].append(
-                _timed([exe, "apply", "--yes", "--state", str(state), str(manifest)], (0,))
+                timed_run([exe, "apply", "--yes", "--state", str(state), str(manifest)], (0,))
             )
             plans[count].append(
-                _timed([exe, "plan", "--check", "--state", str(state), str(manifest)], (0,))
+                timed_run([exe, "plan", "--check", "--state", str(state), str(manifest)], (0,))
             )
     one_apply = Figure("fleet: apply, 1 array, 100 ms/call (whole command)", applies[1])
     one_plan = Figure("fleet: no-op plan --check, 1 array, 100 ms/call", plans[1])

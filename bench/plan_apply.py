@@ -14,13 +14,13 @@
 from __future__ import annotations
 
 import math
-import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 from common import Figure
+from fixtures import build_sim
 
 __all__ = ["run_apply_command", "run_parallel_creates", "run_plan"]
 
@@ -28,42 +28,9 @@ _GIB = 1 << 30
 
 
 def _build(path: Path, volumes: int) -> None:
-    """A sim file with ``volumes`` volumes on sim-array-1/ssd, hosts and mappings."""
-    import storplan
-
-    path.unlink(missing_ok=True)
-    storplan.connect(f"sim://{path}").close()
-    hosts = max(1, volumes // 5)
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("BEGIN IMMEDIATE")
-    salt = conn.execute("SELECT value FROM meta WHERE key = 'wwn_salt'").fetchone()[0]
-    pool, system = conn.execute("SELECT id, system_id FROM pools WHERE name = 'ssd'").fetchone()
-    conn.executemany(
-        "INSERT INTO volumes VALUES (?, ?, ?, ?, ?, 1, ?, 0)",
-        [
-            (v + 1, system, pool, f"v{v:06d}", _GIB, f"naa.65f0a1b{salt}{v + 1:016x}")
-            for v in range(volumes)
-        ],
-    )
-    conn.execute("UPDATE pools SET subscribed = ? WHERE id = ?", (volumes * _GIB, pool))
-    conn.executemany(
-        "INSERT INTO access_groups VALUES (?, ?, ?)",
-        [(h + 1, system, f"h{h:05d}") for h in range(hosts)],
-    )
-    conn.executemany(
-        "INSERT INTO initiators(system_id, ag_id, initiator, kind) VALUES (?, ?, ?, 'iscsi')",
-        [(system, h + 1, f"iqn.2024-01.com.example:h{h:05d}") for h in range(hosts)],
-    )
-    conn.executemany(
-        "INSERT INTO mappings VALUES (?, ?, ?)",
-        [
-            (v + 1, (v + k) % hosts + 1, v // hosts * 2 + k)
-            for v in range(volumes)
-            for k in range(2)
-        ],
-    )
-    conn.execute("COMMIT")
-    conn.close()
+    """A sim file with ``volumes`` volumes on sim-array-1/ssd, a host per 5 volumes and 2
+    mappings per volume (:func:`fixtures.build_sim`)."""
+    build_sim(path, volumes, max(1, volumes // 5), 2)
 
 
 def _manifest(uri: str, volumes: int) -> object:
@@ -114,7 +81,7 @@ def _manifest(uri: str, volumes: int) -> object:
 
 
 def _plan_once(work: Path, volumes: int, runs: int) -> tuple[list[float], int]:
-    from storplan.manifest.loader import _connect
+    from storplan.manifest.loader import connect_array
     from storplan.plan import make_plan
 
     path = work / f"plan-{volumes}.db"
@@ -123,7 +90,7 @@ def _plan_once(work: Path, volumes: int, runs: int) -> tuple[list[float], int]:
     samples, count = [], 0
     for _ in range(runs):
         start = time.perf_counter()
-        plan = make_plan(manifest, _connect)  # type: ignore[arg-type]
+        plan = make_plan(manifest, connect_array)  # type: ignore[arg-type]
         samples.append(time.perf_counter() - start)
         count = len(plan.actions)
     return samples, count
@@ -191,9 +158,10 @@ def run_apply_command(work: Path, runs: int) -> Figure:
 
 def run_parallel_creates(work: Path, runs: int) -> Figure:
     """The executor's wall time for 200 independent creates at 50 ms latency, parallelism 16."""
-    from storplan.apply.dispatch import Resolver
     from storplan.apply.executor import Executor
+    from storplan.catalogue import OPERATIONS
     from storplan.plan.actions import Action
+    from storplan.plan.view import ArrayView
     from storplan.session import connect
     from storplan.state import open_store
 
@@ -203,22 +171,17 @@ def run_parallel_creates(work: Path, runs: int) -> Figure:
         db.unlink(missing_ok=True)
         store = open_store(str(work / f"parallel-state-{rep}.db"))
         with connect(f"sim://{db}?latency=create_volume:0.05") as session:
-            system = session.get(__import__("storplan").Kind.SYSTEMS, "sim-array-1").id
+            view = ArrayView(session.observe(), "sim-array-1")
             actions = [
                 Action(
-                    f"a/volume/p{i:03d}/create",
+                    f"a/volume/p{i:03d}/create_volume",
                     "a",
-                    "create_volume",
-                    "volume",
-                    f"p{i:03d}",
-                    "create",
+                    OPERATIONS["create_volume"],
                     params={"volume": f"p{i:03d}", "pool": "ssd", "size": _GIB, "thin": True},
                 )
                 for i in range(200)
             ]
-            executor = Executor(
-                session, Resolver(session, system), store, "bench", "bench", parallelism=16
-            )
+            executor = Executor(session, view, store, "bench", "bench", parallelism=16)
             start = time.perf_counter()
             results = executor.run(actions)
             samples.append(time.perf_counter() - start)

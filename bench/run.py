@@ -67,9 +67,11 @@ def main(argv: list[str] | None = None) -> int:
         print("storplan is not importable: run with the project's venv", file=sys.stderr)
         return 1
     from creates import run_creates
+    from exporter import run_exporter
     from fleet import run_fleet
     from observe import run_observe
     from plan_apply import run_apply_command, run_parallel_creates, run_plan
+    from plan_command import run_noop, run_plan_command
     from startup import run_startup
     from validate import run_validate
 
@@ -80,10 +82,13 @@ def main(argv: list[str] | None = None) -> int:
         figures: list[Figure] = []
         startup, venv, uri = run_startup(REPO, process_runs, str(work))
         figures += startup
+        figures += run_noop(work, venv, process_runs // 2)
         figures.append(run_creates(work, create_reps))
         figures.append(run_observe(work, observe_runs))
+        figures += run_exporter(work, observe_runs)
         figures += run_validate(work, create_reps, scale_check=not args.quick)
         figures += run_plan(work, create_reps, scale_check=not args.quick)
+        figures += run_plan_command(work, venv, create_reps, scale_check=not args.quick)
         figures.append(run_apply_command(work, create_reps))
         figures.append(run_parallel_creates(work, create_reps))
         figures += run_fleet(work, 2 if args.quick else 5)

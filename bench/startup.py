@@ -1,9 +1,10 @@
 """Start-up time of the ``storplan`` command as a whole process, as a user would run it.
 
 The command is timed from a NON-editable install of the working tree in a throwaway venv kept
-outside the repository (``${XDG_CACHE_HOME:-~/.cache}/storplan-bench/venv``), so the figures
-include what a real installation pays (entry-point script, site-packages, byte-code cache) and
-nothing an editable install adds (path finders, ``.pth`` hooks).  The venv is rebuilt whenever
+outside the repository (``${XDG_CACHE_HOME:-~/.cache}/storplan-bench/venv-TREE``, one per
+working tree), so the figures include what a real installation pays (entry-point script,
+site-packages, byte-code cache) and nothing an editable install adds (path finders, ``.pth``
+hooks).  The venv is rebuilt whenever
 a file the package is built from changes (a digest of them is kept next to the venv).
 
 pip builds a project in place (``build/``, ``*.egg-info``), so the tree is first copied to a
@@ -22,9 +23,9 @@ import time
 import tomllib
 from pathlib import Path
 
-from common import Figure
+from common import Figure, timed_run
 
-__all__ = ["BenchVenv", "import_times", "run_startup"]
+__all__ = ["BenchVenv", "clean_env", "import_times", "run_startup", "time_interleaved"]
 
 TARGET = 0.07
 _SKIP = {"__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
@@ -54,7 +55,7 @@ def _digest(repo: Path, base_python: str) -> str:
     return digest.hexdigest()
 
 
-def _clean_env() -> dict[str, str]:
+def clean_env() -> dict[str, str]:
     """The environment for timed children: no storplan settings, nothing that alters start-up."""
     dropped = ("PYTHONPATH", "PYTHONDONTWRITEBYTECODE", "PYTHONPROFILEIMPORTTIME", "PYTHONHOME")
     return {
@@ -67,7 +68,10 @@ class BenchVenv:
 
     def __init__(self, repo: Path) -> None:
         self.repo = repo
-        self.root = _cache_dir() / "venv"
+        # One venv per working tree: two trees (git worktrees) benchmarked at once must not
+        # rebuild one venv from each other's code.
+        tree = hashlib.sha256(str(repo.resolve()).encode()).hexdigest()[:10]
+        self.root = _cache_dir() / f"venv-{tree}"
         self.python = self.root / "bin" / "python"
         self.storplan = self.root / "bin" / "storplan"
         self.base_python = "/usr/bin/python3" if Path("/usr/bin/python3").exists() else "python3"
@@ -95,7 +99,7 @@ class BenchVenv:
                 [str(self.python), "-m", "pip", "install", "--quiet", staging],
                 capture_output=True,
                 text=True,
-                env=_clean_env(),
+                env=clean_env(),
             )
             if pip.returncode != 0:  # pip's warnings are noise unless the install failed
                 sys.stderr.write(pip.stdout + pip.stderr)
@@ -112,25 +116,20 @@ class BenchVenv:
             capture_output=True,
             text=True,
             check=True,
-            env=_clean_env(),
+            env=clean_env(),
             cwd=tempfile.gettempdir(),
         )
         return done.stdout.strip()
 
 
-_ENV = _clean_env()
+_ENV = clean_env()
 
 
 def _run(argv: list[str], cwd: str) -> float:
-    start = time.perf_counter()
-    done = subprocess.run(argv, capture_output=True, env=_ENV, cwd=cwd)  # stdout piped
-    elapsed = time.perf_counter() - start
-    if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(argv)} exited {done.returncode}: {done.stderr.decode()}")
-    return elapsed
+    return timed_run(argv, cwd=cwd, env=_ENV)  # stdout piped
 
 
-def _time_interleaved(commands: list[list[str]], runs: int, cwd: str) -> list[list[float]]:
+def time_interleaved(commands: list[list[str]], runs: int, cwd: str) -> list[list[float]]:
     """Samples of each command, run round-robin so that slow phases of a noisy machine hit every
     command alike (each command first runs twice untimed: byte-code and page caches)."""
     for argv in commands * 2:
@@ -185,7 +184,7 @@ def run_startup(repo: Path, runs: int, work: str) -> tuple[list[Figure], BenchVe
     }
     baseline = [str(venv.python), "-c", "pass"]
     version = [storplan, "--version"]
-    pass_s, version_s, json_s, table_s = _time_interleaved(
+    pass_s, version_s, json_s, table_s = time_interleaved(
         [baseline, version, json_argv, table_argv], runs, work
     )
     json_rich = "yes (BAD)" if _imports_rich(venv, json_argv, work) else "no"

@@ -9,29 +9,25 @@ JSON Schema check, building the typed specs and the semantic checks.  The first 
 
 Targets: 5,000 volumes <= 0.5 s; 50,000 <= 10x the 5,000 figure and a single 100,000-volume
 file <= 20x it (linear scaling), both judged against the median measured in the same run.
-Memory is measured in fresh processes (``ru_maxrss`` of the child): loading 100,000 volumes
-from one file, and a whole ``storplan plan --check`` of 100,000 volumes split over 11 files
-against a sim array that holds them (target <= 350 MB).
+Memory is measured in a fresh process (peak RSS of the child): loading 100,000 volumes from
+one file.  Whole ``storplan plan`` commands are measured by plan_command.py.
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from common import Figure
+from common import Figure, peak_rss
 
 __all__ = ["VOLUMES", "run_validate", "write_manifest"]
 
 VOLUMES = 5000
 HOSTS = 500
 TARGET = 0.5
-PLAN_VOLUMES = 100_000
-PLAN_MEMORY_TARGET_MB = 350
 
 
 def write_manifest(work: Path, volumes: int = VOLUMES) -> Path:
@@ -78,35 +74,6 @@ def _time(path: Path, repetitions: int) -> tuple[list[float], bool]:
     return samples, ok
 
 
-_TIME = "/usr/bin/time"  # GNU time: measures from a small process of its own
-
-
-def _peak_mb(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float, int]:
-    """(peak RSS in MB, wall seconds, exit status) of one child process.
-
-    Measured by GNU time when it is there: a child forked from this (large) benchmark
-    process would count the parent's pages in its ``ru_maxrss``.  Else ``wait4``'s figure
-    for that one child, which can only be too high, never too low.
-    """
-    start = time.perf_counter()
-    report = Path(tempfile.mkstemp(prefix="storplan-bench-rss-")[1])
-    timed = [_TIME, "-f", "%M", "-o", str(report), *argv] if os.path.exists(_TIME) else argv
-    child = subprocess.Popen(
-        timed,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        stdin=subprocess.DEVNULL,
-        env=env,
-    )
-    _, status, usage = os.wait4(child.pid, 0)
-    child.returncode = os.waitstatus_to_exitcode(status)  # so Popen does not wait again
-    wall = time.perf_counter() - start
-    lines = report.read_text().split() if timed is not argv else []
-    report.unlink()
-    kilobytes = int(lines[-1]) if lines and lines[-1].isdigit() else usage.ru_maxrss
-    return kilobytes / 1024, wall, child.returncode
-
-
 def _status(code: int) -> str:
     meaning = {0: "ok", 1: "refused or invalid", 2: "changes pending, as planned"}
     return f"{code} ({meaning.get(code, 'failed')})"
@@ -117,45 +84,7 @@ def _load_memory(path: Path) -> tuple[float, float, int]:
         "import sys; from storplan.manifest import validate; "
         "sys.exit(0 if validate([sys.argv[1]], offline=True).ok else 1)"
     )
-    return _peak_mb([sys.executable, "-c", code, str(path)])
-
-
-def _plan_files(work: Path, volumes: int) -> tuple[Path, Path]:
-    """A sim array with ``volumes`` volumes (bench/plan_apply.py's state) and a manifest of
-    it, 1 % grown, in 11 files: hosts in one, volumes in ten."""
-    from plan_apply import _build
-
-    db = work / f"plan-memory-{volumes}.db"
-    _build(db, volumes)
-    folder = work / f"plan-memory-{volumes}"
-    folder.mkdir(exist_ok=True)
-    hosts, changed = max(1, volumes // 5), max(1, volumes // 100)
-    head = ["apiVersion: storplan.io/v1", "kind: StorageState", "arrays:", "  - name: a"]
-    lines = [*head, f"    provider: sim://{db}", "    system: sim-array-1"]
-    lines += ["    pools: [{name: ssd}]", "    hosts:"]
-    lines += [
-        f"      - {{name: h{h:05d}, initiators: [iqn.2024-01.com.example:h{h:05d}]}}"
-        for h in range(hosts)
-    ]
-    (folder / "00-hosts.yaml").write_text("\n".join(lines) + "\n")
-    per_file = -(-volumes // 10)
-    for part in range(10):
-        lines = [*head, "    volumes:"]
-        for v in range(part * per_file, min(volumes, (part + 1) * per_file)):
-            maps = ", ".join(
-                f"{{host: h{(v + k) % hosts:05d}, lun: {v // hosts * 2 + k}}}" for k in range(2)
-            )
-            size = "2GiB" if v < changed else "1GiB"
-            lines.append(f"      - {{name: v{v:06d}, pool: ssd, size: {size}, mappings: [{maps}]}}")
-        (folder / f"{part + 1:02d}-volumes.yaml").write_text("\n".join(lines) + "\n")
-    return db, folder
-
-
-def _plan_memory(work: Path) -> tuple[float, float, int]:
-    _, folder = _plan_files(work, PLAN_VOLUMES)
-    env = {**os.environ, "STORPLAN_STATE": str(work / "plan-memory-state.db")}
-    exe = str(Path(sys.executable).with_name("storplan"))
-    return _peak_mb([exe, "plan", "--check", str(folder)], env)
+    return peak_rss([sys.executable, "-c", code, str(path)])
 
 
 def _verdict(value: float, target: float) -> str:
@@ -203,19 +132,6 @@ def run_validate(work: Path, repetitions: int, scale_check: bool = True) -> list
             )
         )
         big.unlink()
-    peak, wall, status = _plan_memory(work)
-    figures.append(
-        Figure(
-            f"storplan plan --check, {PLAN_VOLUMES:,} volumes in 11 files (whole process)",
-            [wall],
-            None,
-            {
-                "peak RSS": f"{peak:.0f} MB (target <= {PLAN_MEMORY_TARGET_MB} MB: "
-                f"{_verdict(peak, PLAN_MEMORY_TARGET_MB)})",
-                "exit status": _status(status),
-            },
-        )
-    )
     return figures
 
 

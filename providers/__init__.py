@@ -45,6 +45,7 @@ if TYPE_CHECKING:
         ProviderVersion,
         ReplicaKind,
         State,
+        Statistics,
     )
     from storplan.uri import ProviderURI
 
@@ -86,6 +87,11 @@ class Provider(Protocol):
 
     def jobs(self) -> list[Job[Any]]:
         """Jobs the array still knows about, most recent first."""
+
+    def statistics(self) -> Statistics:
+        """One sample of the array's I/O counters; only providers declaring
+        ``Capability.STATISTICS`` are asked (:class:`~storplan.providers.kit.ProviderBase`
+        refuses it)."""
 
     def close(self) -> None:
         """Release connections; the provider is unusable afterwards."""

@@ -18,6 +18,7 @@ from .providers.kit.wrapper import ProviderWrapper
 
 if TYPE_CHECKING:
     from .model import Capabilities, Job, Kind, Limits, ProviderVersion, State
+    from .model.stats import Statistics
     from .providers.kit import Endpoint
     from .providers.kit.base import Refusal, Request
 
@@ -75,6 +76,10 @@ class GatedProvider(ProviderWrapper):
     def jobs(self) -> list[Job[Any]]:
         with self.slots:
             return super().jobs()
+
+    def statistics(self) -> Statistics:
+        with self.slots:
+            return super().statistics()
 
     def preflight(self, requests: Sequence[Request], state: State) -> Sequence[Refusal]:
         with self.slots:

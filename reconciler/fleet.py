@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import TypeVar, cast
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from .errors import StorplanError
+
+if TYPE_CHECKING:  # imported when a stage has more than one item (one array needs no threads)
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 __all__ = ["DEFAULT_ARRAY_PARALLELISM", "Failed", "each", "unexpected"]
 
@@ -76,6 +78,8 @@ _PREFIX = "storplan-array"
 def _workers(needed: int) -> ThreadPoolExecutor:
     """The process's array workers, kept between stages (starting a thread is not free on a
     busy machine, and a fleet apply has several stages); grown when a stage needs more."""
+    from concurrent.futures import ThreadPoolExecutor
+
     global _WORKERS, _WORKERS_SIZE
     with _WORKERS_GUARD:
         if _WORKERS is None or needed > _WORKERS_SIZE:
@@ -89,6 +93,8 @@ def _workers(needed: int) -> ThreadPoolExecutor:
 def _run(
     items: Sequence[T], work: Callable[[T], R], parallelism: int, cancel: threading.Event
 ) -> list[R | Failed]:
+    from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+
     # A stage started from a worker (nested) gets its own threads: never wait on yourself.
     nested = threading.current_thread().name.startswith(_PREFIX)
     own = ThreadPoolExecutor(parallelism, thread_name_prefix=_PREFIX) if nested else None

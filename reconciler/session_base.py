@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from .model.capabilities import Capabilities, Limits, ProviderVersion
     from .model.job import Job
     from .model.state import State
+    from .model.stats import Statistics
 
 __all__ = ["Ref", "Resolve", "SessionBase", "WaitOptions", "ref_id"]
 
@@ -144,6 +145,14 @@ class SessionBase:
         raise InvalidArgument(
             f"{len(named)} {kind.value} are called {ref!r} ({ids})", hint="refer to it by id"
         )
+
+    def statistics(self) -> Statistics:
+        """One sample of the array's I/O counters (``Unsupported`` unless the provider
+        declares ``statistics``)."""
+        from .model.enums import Capability
+
+        self.capabilities.require(Capability.STATISTICS, "read statistics")
+        return self.provider.statistics()
 
     def jobs(self) -> list[Job[Any]]:
         """Jobs the array knows about."""

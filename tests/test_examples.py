@@ -19,7 +19,12 @@ from storplan.cli import main
 from storplan.manifest import validate
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = sorted(p for p in (ROOT / "examples").iterdir() if p.suffix == ".yaml" or p.is_dir())
+NOT_MANIFESTS = {"monitoring"}  # Prometheus alert rules and their tests (tests/monitoring)
+EXAMPLES = sorted(
+    p
+    for p in (ROOT / "examples").iterdir()
+    if (p.suffix == ".yaml" or p.is_dir()) and p.name not in NOT_MANIFESTS
+)
 SIM_URI = re.compile(r"^(\s*provider:\s*)sim://\S*", re.MULTILINE)
 
 

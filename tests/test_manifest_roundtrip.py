@@ -38,7 +38,11 @@ from storplan.model.enums import Access, ReplicaKind
 from storplan.size import Size
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = sorted(p for p in (ROOT / "examples").iterdir() if p.suffix == ".yaml" or p.is_dir())
+EXAMPLES = sorted(
+    p
+    for p in (ROOT / "examples").iterdir()
+    if (p.suffix == ".yaml" or p.is_dir()) and p.name != "monitoring"  # alert rules
+)
 MiB = 1 << 20
 
 

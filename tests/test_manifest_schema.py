@@ -40,7 +40,11 @@ from storplan.manifest.yamlsource import read_documents
 from storplan.model import EXPORT_OPTION_FIELDS, ExportClient
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = sorted(p for p in (ROOT / "examples").iterdir() if p.suffix == ".yaml" or p.is_dir())
+EXAMPLES = sorted(
+    p
+    for p in (ROOT / "examples").iterdir()
+    if (p.suffix == ".yaml" or p.is_dir()) and p.name != "monitoring"  # alert rules
+)
 CORPUS = Path(__file__).parent / "manifests" / "invalid"
 
 

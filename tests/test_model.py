@@ -203,7 +203,16 @@ def test_to_dict_plain_values() -> None:
     assert pool["element_types"] == ["filesystem", "volume"]
     assert pool["total"] == 100 * GiB and type(pool["total"]) is int
     assert pool["health"] == "ok"
-    assert to_dict(SYSTEM)["conditions"] == [{"code": "disk_failed", "message": "disk 3 failed"}]
+    assert to_dict(SYSTEM)["conditions"] == [
+        {
+            "code": "disk_failed",
+            "message": "disk 3 failed",
+            "severity": "",
+            "since": "",
+            "percent": None,
+            "component": "",
+        }
+    ]
     assert to_dict(JOB)["result"]["size"] == 10 * GiB
     assert to_dict(FAILED_JOB)["error"] == {"code": "busy", "message": "pool in use"}
     assert to_dict(CAPS)["supported"] == ["snapshots", "volumes"]

@@ -17,6 +17,7 @@ from storplan.errors import Unsupported
 
 if TYPE_CHECKING:
     from storplan.model.state import State
+    from storplan.model.stats import Statistics
 
 __all__ = ["ProviderBase", "Refusal", "Request"]
 
@@ -51,6 +52,10 @@ class ProviderBase:
         apply: name rules, sizes or clients the generic checks cannot know.  ``state`` is
         what the plan observed.  The default refuses nothing."""
         return ()
+
+    def statistics(self) -> Statistics:
+        """Refuse: a provider that keeps counters declares ``statistics`` and overrides this."""
+        raise Unsupported(f"provider {self.name!r} keeps no statistics", provider=self.name)
 
 
 def _refusal(operation: str) -> Callable[..., Any]:

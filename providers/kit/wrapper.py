@@ -15,6 +15,7 @@ from storplan.catalogue import OPERATIONS
 
 if TYPE_CHECKING:
     from storplan.model import Capabilities, Job, Kind, Limits, ProviderVersion, State
+    from storplan.model.stats import Statistics
     from storplan.providers import Provider
 
     from .base import Refusal, Request
@@ -67,6 +68,10 @@ class ProviderWrapper:
 
     def jobs(self) -> list[Job[Any]]:
         return list(self.inner.jobs())
+
+    def statistics(self) -> Statistics:
+        result: Statistics = self.inner.statistics()
+        return result
 
     def preflight(self, requests: Sequence[Request], state: State) -> Sequence[Refusal]:
         hook = getattr(self.inner, "preflight", None)

@@ -17,6 +17,7 @@ from storplan.errors import InvalidArgument, NotFound, StorplanError
 from storplan.model.enums import Kind
 from storplan.model.job import Job
 from storplan.model.state import State
+from storplan.model.stats import Statistics
 from storplan.providers.kit import JobBook, ProviderBase
 
 from . import ids
@@ -119,6 +120,12 @@ class LioBase(ProviderBase):
         wanted = KINDS if kinds is None else frozenset(kinds) & KINDS
         storage = not wanted <= MASKING_KINDS | {Kind.SYSTEMS, Kind.TARGET_PORTS}
         return observe_inventory(self.inventory(storage=storage), wanted)
+
+    def statistics(self) -> Statistics:
+        """LIO's command and byte counters per storage object and per TPG (configfs)."""
+        from .stats import statistics
+
+        return statistics(self.options)
 
     def job(self, job_id: str) -> Job[Any]:
         """A job this connection ran (operations are synchronous: always finished)."""

@@ -24,7 +24,9 @@ SNAPSHOT_TAG = "storplan-snapshot:"
 REPLICA_TAG = "storplan-replica:"
 """``storplan-replica:<kind>:<source volume>`` marks an LV as a clone or copy of a volume."""
 
-_LV_FIELDS = "vg_name,lv_name,lv_size,lv_attr,pool_lv,origin,data_percent,lv_tags,lv_time"
+_LV_FIELDS = (
+    "vg_name,lv_name,lv_size,lv_attr,pool_lv,origin,data_percent,metadata_percent,lv_tags,lv_time"
+)
 _REPORT = ("--reportformat", "json", "--units", "b", "--nosuffix")
 
 
@@ -50,6 +52,7 @@ class LogicalVolume:
     data_percent: float | None
     tags: frozenset[str]
     created: str
+    metadata_percent: float | None = None  # thin pools only
 
     @property
     def path(self) -> str:
@@ -109,12 +112,18 @@ def read_report() -> LvmReport:
             attr=row["lv_attr"],
             pool_lv=row["pool_lv"],
             origin=row["origin"],
-            data_percent=float(row["data_percent"]) if row["data_percent"] else None,
+            data_percent=_percent(row["data_percent"]),
             tags=frozenset(t for t in row["lv_tags"].split(",") if t),
             created=row["lv_time"],
+            metadata_percent=_percent(row.get("metadata_percent", "")),
         )
         volumes[lv.vg, lv.name] = lv
     return LvmReport(groups, volumes)
+
+
+def _percent(text: str) -> float | None:
+    """An LVM percentage (empty: not applicable to this LV)."""
+    return float(text) if text else None
 
 
 def _rows(output: str, kind: str) -> list[dict[str, str]]:

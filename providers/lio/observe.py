@@ -8,7 +8,7 @@ import socket
 from storplan.identifiers import InitiatorKind
 from storplan.model.base import Condition
 from storplan.model.block import AccessGroup, Initiator, Mapping, Pool, Replica, Snapshot, Volume
-from storplan.model.enums import Health, Kind, Provisioning, ReplicaKind
+from storplan.model.enums import Health, Kind, LinkState, Provisioning, ReplicaKind
 from storplan.model.state import State
 from storplan.model.system import System, TargetPort
 from storplan.size import Size
@@ -104,6 +104,7 @@ def pool_model(inventory: Inventory, pool: PoolConfig) -> Pool:
     subscribed = Size(sum(v.size for v in members))
     thin, thick = Provisioning.THIN, Provisioning.THICK
     total = free = 0
+    metadata: float | None = None
     problems: list[str] = []
     if pool.kind == "dir":
         try:
@@ -125,6 +126,7 @@ def pool_model(inventory: Inventory, pool: PoolConfig) -> Pool:
             else:
                 total = tp.size
                 free = int(tp.size * (100 - (tp.data_percent or 0.0)) / 100)
+                metadata = tp.metadata_percent
         provisioning = frozenset({thin if pool.kind == "lvm-thin" else thick})
     return Pool(
         ids.pool(pool.name),
@@ -137,6 +139,7 @@ def pool_model(inventory: Inventory, pool: PoolConfig) -> Pool:
         health=Health.ERROR if problems else Health.OK,
         conditions=tuple(Condition("pool.unavailable", p) for p in problems),
         provisioning=provisioning,
+        metadata_percent=metadata,
     )
 
 
@@ -182,7 +185,16 @@ def _ports(inventory: Inventory) -> tuple[TargetPort, ...]:
     tpg = inventory.tpg
     if tpg is None:
         return ()
+    down = () if tpg.enabled else (Condition("port.down", f"TPG {tpg.tag} is disabled"),)
     return tuple(
-        TargetPort(f"port:{portal}", ids.SYSTEM, InitiatorKind.ISCSI, tpg.target, portal)
+        TargetPort(
+            f"port:{portal}",
+            ids.SYSTEM,
+            InitiatorKind.ISCSI,
+            tpg.target,
+            portal,
+            LinkState.UP if tpg.enabled else LinkState.DOWN,
+            conditions=down,
+        )
         for portal in tpg.portals
     )

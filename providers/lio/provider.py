@@ -38,6 +38,7 @@ _ALWAYS = frozenset(
         Capability.CLONES,
         Capability.COPIES,
         Capability.TARGET_PORTS,
+        Capability.STATISTICS,
     }
 )
 

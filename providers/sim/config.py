@@ -17,7 +17,8 @@ URI: ``sim:///path/to/state.db?jobs=async&job_seconds=0.5&latency=*:0.01,create_
   without it every call fails.  ``*`` is every operation.  ``connect:fail`` makes the array
   unreachable (``connect:transient``: briefly so), ``observe:fail@2`` fails the second
   bulk read of a connection (apply's verification); these two take ``fail`` and ``transient``
-  only and are never part of ``*``.  Also ``$STORPLAN_SIM_FAULTS``.
+  only and are never part of ``*``.  Also ``$STORPLAN_SIM_FAULTS``.  Hardware faults go in
+  the same list (``disk-fail:disk3``, ``raid-rebuild:ssd@2-6``, ...; :mod:`.hardware`).
 * ``endpoint`` and ``max_requests``: the file behaves as one array behind a management server
   named ``endpoint`` (default: the file) that takes at most ``max_requests`` requests at once
   (default 0: no limit).  The simulator declares that limit to storplan and refuses a request
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from storplan.errors import InvalidArgument
 from storplan.paths import xdg_path
@@ -43,6 +45,9 @@ from storplan.providers.kit.options import (
     text,
 )
 from storplan.uri import ProviderURI
+
+if TYPE_CHECKING:
+    from .hardware import HardwareFault
 
 __all__ = ["Fault", "SimConfig", "default_path", "parse_config"]
 
@@ -80,6 +85,7 @@ class SimConfig:
     lock_timeout: float = 30.0
     endpoint: str = ""
     max_requests: int = 0
+    hardware: tuple[HardwareFault, ...] = ()
 
     def faulty(self, call: str, number: int = 1) -> str | None:
         """The kind of fault injected into the ``number``-th ``connect`` or ``observe``."""
@@ -155,8 +161,14 @@ def parse_config(uri: ProviderURI) -> SimConfig:
     path = (uri.host + uri.path) if uri.host else uri.path
     latency = _parse_latency(os.environ.get("STORPLAN_SIM_LATENCY", ""))
     latency.update(_parse_latency(options["latency"]))
-    faults = [_parse_fault(item) for item in _items(os.environ.get("STORPLAN_SIM_FAULTS", ""))]
-    faults += [_parse_fault(item) for item in _items(options["faults"])]
+    items = _items(os.environ.get("STORPLAN_SIM_FAULTS", "")) + _items(options["faults"])
+    hardware: tuple[HardwareFault, ...] = ()
+    if items:  # imported only then: start-up time of every other command
+        from .hardware import HARDWARE, parse_hardware
+
+        hardware = tuple(parse_hardware(i) for i in items if i.partition(":")[0] in HARDWARE)
+        items = [i for i in items if i.partition(":")[0] not in HARDWARE]
+    faults = [_parse_fault(i) for i in items]
     return SimConfig(
         path=path or default_path(),
         jobs_async=options["jobs"] == "async",
@@ -167,4 +179,5 @@ def parse_config(uri: ProviderURI) -> SimConfig:
         lock_timeout=options["lock_timeout"],
         endpoint=options["endpoint"] or f"file:{path or default_path()}",
         max_requests=options["max_requests"],
+        hardware=hardware,
     )

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from storplan.model.capabilities import Capabilities, Limits, ProviderVersion
     from storplan.model.job import Job
     from storplan.model.state import State
+    from storplan.model.stats import Statistics
     from storplan.providers.kit import Endpoint
     from storplan.uri import ProviderURI
 
@@ -45,6 +46,7 @@ class SimProvider(ProviderBase):
     def __init__(self, uri: ProviderURI, password: Secret | None = None) -> None:
         self.config: SimConfig = parse_config(uri)
         self._observed = 0
+        self._sampled = 0
         with request(self.config, "connect"):
             _inject(self.config.faulty("connect"), "connect", self.config.path)
             self.store = Store(self.config.path, self.config.lock_timeout)
@@ -99,7 +101,26 @@ class SimProvider(ProviderBase):
         with request(self.config, "observe"):
             _inject(self.config.faulty("observe", self._observed), "observe", self.config.path)
             with self.store.read() as tx:
-                return observe(tx, kinds)
+                state = observe(tx, kinds)
+        if self.config.hardware:
+            from .hardware import inject
+
+            state = inject(state, self.config.hardware, self._observed)
+        return state
+
+    def statistics(self) -> Statistics:
+        """Counters after one more interval of simulated I/O (:mod:`.hardware`)."""
+        import time
+
+        from storplan.model.stats import Statistics
+
+        from .hardware import simulated_io
+
+        self._sampled += 1
+        down = frozenset(f.target for f in self.config.hardware if f.name == "port-down")
+        with request(self.config, "observe"), self.store.read() as tx:
+            counters = simulated_io(tx, self._sampled, down)
+        return Statistics(time.time(), tuple(counters))
 
     def job(self, job_id: str) -> Job[Any]:
         return self.engine.poll(job_id)

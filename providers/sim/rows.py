@@ -40,7 +40,7 @@ __all__ = ["LOADERS", "load_one", "observe"]
 def _conditions(text: str | None) -> tuple[Condition, ...]:
     from storplan.model.base import Condition
 
-    return (Condition("hardware", text),) if text else ()
+    return (Condition("disk.predictive_failure", text),) if text else ()
 
 
 def systems(tx: Tx, where: str = "", *args: Any) -> list[System]:
@@ -114,17 +114,19 @@ def disks(tx: Tx, where: str = "", *args: Any) -> list[Disk]:
 def volumes(tx: Tx, where: str = "", *args: Any) -> list[Volume]:
     from storplan.model import Size, Volume
 
+    sizes: dict[int, Size] = {}  # sizes repeat: one Size object per distinct value
+    size = sizes.get
     return [
         Volume(
             f"vol{r[0]}",
             f"sys{r[1]}",
             f"pool{r[2]}",
             r[3],
-            Size(r[4]),
+            size(r[4]) or sizes.setdefault(r[4], Size(r[4])),
             bool(r[5]),
             r[6],
             512,
-            Size(r[7]),
+            size(r[7]) or sizes.setdefault(r[7], Size(r[7])),
         )
         for r in tx.all(
             "SELECT id, system_id, pool_id, name, size, thin, wwn, used "
@@ -156,8 +158,16 @@ def access_groups(tx: Tx, where: str = "", *args: Any) -> list[AccessGroup]:
 def mappings(tx: Tx, where: str = "", *args: Any) -> list[Mapping]:
     from storplan.model import Mapping
 
+    # A volume or group id repeats in each of its mappings: one str object per id.
+    volumes: dict[int, str] = {}
+    groups: dict[int, str] = {}
+    volume, group = volumes.get, groups.get
     return [
-        Mapping(f"vol{r[0]}", f"ag{r[1]}", r[2])
+        Mapping(
+            volume(r[0]) or volumes.setdefault(r[0], f"vol{r[0]}"),
+            group(r[1]) or groups.setdefault(r[1], f"ag{r[1]}"),
+            r[2],
+        )
         for r in tx.all(
             f"SELECT volume_id, ag_id, lun FROM mappings {where} ORDER BY volume_id, ag_id", *args
         )

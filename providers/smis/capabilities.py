@@ -80,6 +80,8 @@ def declared(info: ArrayInfo) -> frozenset[Capability]:
         caps.add(C.DISKS)
     if info.has("FC Target Ports") or info.has("iSCSI Target Ports"):
         caps.add(C.TARGET_PORTS)
+    if info.has("Block Server Performance"):
+        caps.add(C.STATISTICS)
     if f.async_actions or info.has("Job Control"):
         caps.add(C.ASYNC_JOBS)
     return frozenset(caps)

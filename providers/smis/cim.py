@@ -134,18 +134,48 @@ def prop(instance: Any, name: str, default: Any = None) -> Any:
     return default if value is None else value
 
 
-def health_of(instance: Any) -> tuple[Health, tuple[Condition, ...]]:
-    """Health and conditions from ``OperationalStatus`` (the worst value wins)."""
+# CIM_ManagedSystemElement.HealthState: 5 OK, 10 degraded/warning, 15 minor failure,
+# 20 major failure, 25 critical failure, 30 non-recoverable error (0 unknown)
+_HEALTH_STATE: dict[int, Health] = {
+    5: Health.OK,
+    10: Health.DEGRADED,
+    15: Health.DEGRADED,
+    20: Health.ERROR,
+    25: Health.ERROR,
+    30: Health.ERROR,
+}
+PREDICTIVE_FAILURE = 5
+
+# What a non-OK status means, by the role of the element (docs/monitoring.md's catalogue);
+# a role without an entry reports ``operational_status``.
+_ROLE_CODES = {
+    "disk": "disk.failed",
+    "pool": "raid.degraded",
+    "port": "port.down",
+    "fan": "fan.failed",
+    "battery": "battery.failed",
+}
+
+
+def health_of(instance: Any, role: str = "") -> tuple[Health, tuple[Condition, ...]]:
+    """Health and conditions from ``OperationalStatus`` and ``HealthState`` (the worst value
+    wins).  ``role`` (``disk``, ``pool``, ``port``, ``fan``, ``battery``) names the catalogue
+    code a failure of such an element reports; without one it is ``operational_status``."""
     statuses = [int(s) for s in prop(instance, "OperationalStatus", [])]
-    if not statuses:
+    state = _HEALTH_STATE.get(int(prop(instance, "HealthState", 0) or 0))
+    if not statuses and state is None:
         return Health.UNKNOWN, ()
-    worst = Health.OK
-    for status in statuses:
-        health = _HEALTH.get(status, Health.OK)
-        if _RANK[health] > _RANK[worst]:
-            worst = health
+    found = [_HEALTH.get(status, Health.OK) for status in statuses]
+    worst = max([*found, state or Health.OK], key=_RANK.__getitem__)
     texts = sorted({_STATUS_TEXT[s] for s in statuses if s in _STATUS_TEXT})
-    conditions = tuple(Condition("operational_status", text) for text in texts)
+    if worst is not Health.OK and not texts:
+        texts = [f"health state {prop(instance, 'HealthState')}"]
+    code = _ROLE_CODES.get(role, "operational_status")
+    if role == "disk" and worst is Health.DEGRADED and PREDICTIVE_FAILURE in statuses:
+        code = "disk.predictive_failure"
+    name = str(prop(instance, "ElementName") or "")
+    component = name if role in ("fan", "battery") else ""
+    conditions = tuple(Condition(code, text, component=component) for text in texts)
     return worst, conditions
 
 

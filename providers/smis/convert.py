@@ -98,7 +98,7 @@ def provisioning(element_types: frozenset[int]) -> frozenset[Provisioning]:
 
 def pool(instance: Any, system_id: str, element_types: frozenset[int], subscribed: int) -> Pool:
     """A concrete pool; thin-capable when its capabilities list thin volumes."""
-    health, conditions = health_of(instance)
+    health, conditions = health_of(instance, "pool")
     total = int(prop(instance, "TotalManagedSpace", 0))
     limit: float | None = None
     if cim.ELEMENT_THIN_VOLUME in element_types:
@@ -210,6 +210,9 @@ def replica(sync: Any, kind: ReplicaKind) -> Replica:
     target, source = sync["SyncedElement"], sync["SystemElement"]
     state = _REPLICA_STATE.get(int(prop(sync, "CopyState", 0)), ReplicaState.SYNCING)
     percent = int(prop(sync, "PercentSynced", 100 if state is ReplicaState.SYNCED else 0))
+    conditions: tuple[Condition, ...] = ()
+    if state is ReplicaState.BROKEN:
+        conditions = (Condition("replication.broken", "the array reports the copy broken"),)
     return Replica(
         id=f"rep:{device_key(target)}",
         source_volume_id=object_id("vol", source),
@@ -217,6 +220,7 @@ def replica(sync: Any, kind: ReplicaKind) -> Replica:
         kind=kind,
         state=state,
         percent_synced=max(0, min(100, percent)),
+        conditions=conditions,
     )
 
 
@@ -244,7 +248,7 @@ def storage_id(init: Initiator) -> tuple[str, int]:
 
 def disk(instance: Any, size: int, pool_id: str | None) -> Disk:
     """A physical drive."""
-    health, conditions = health_of(instance)
+    health, conditions = health_of(instance, "disk")
     kind = {cim.DISK_HDD: DiskKind.HDD, cim.DISK_SSD: DiskKind.SSD}.get(
         int(prop(instance, "DiskType", 0)), DiskKind.UNKNOWN
     )
@@ -284,4 +288,5 @@ def fc_port(instance: Any) -> TargetPort | None:
         address=address,
         link=link_state(instance),
         speed_gbps=round(int(prop(instance, "Speed", 0)) / 1e9, 1),
+        conditions=health_of(instance, "port")[1],
     )

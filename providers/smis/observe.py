@@ -18,7 +18,7 @@ from storplan.model.block import AccessGroup, Mapping
 from storplan.model.enums import Kind
 from storplan.model.state import State
 
-from . import cim, convert
+from . import cim, convert, hardware
 from .cim import lun_of, pkey, prop
 from .discovery import ArrayInfo
 from .ids import Resolver, object_id, system_id_of, system_id_of_system
@@ -54,7 +54,13 @@ class Observation:
             software = self._linked_instance("installed_software", instance.path, "software")
             package = self._linked_instance("system_packaging", instance.path, "packages")
             result.append(convert.system(instance, software, package))
-        return result
+        enclosure = hardware.enclosure_conditions(self.r)
+        return [
+            dataclasses.replace(s, conditions=s.conditions + enclosure[s.id])
+            if s.id in enclosure
+            else s
+            for s in result
+        ]
 
     def _linked_instance(self, link: str, path: Any, name: str) -> Any | None:
         other = self.r.first_linked(link, path)

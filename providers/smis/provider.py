@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 
     from storplan.credentials import Secret
     from storplan.model.block import Initiator
+    from storplan.model.stats import Statistics
     from storplan.uri import ProviderURI
 
 __all__ = ["SmisProvider"]
@@ -176,6 +177,12 @@ class SmisProvider(VolumeOps, ReplicationOps):
         """Poll one job."""
         return self.book.poll(job_id)
 
+    def statistics(self) -> Statistics:
+        """``CIM_BlockStorageStatisticalData`` of volumes, front-end ports and disks."""
+        from .hardware import statistics
+
+        return statistics(Reader(self.client))
+
     def jobs(self) -> list[Job[Any]]:
         """This connection's jobs, newest first."""
         return self.book.recent()
@@ -187,7 +194,7 @@ class SmisProvider(VolumeOps, ReplicationOps):
             closer()
 
     @property
-    def statistics(self) -> Any:
+    def request_statistics(self) -> Any:
         """pywbem's per-operation request statistics of this connection."""
         return self.client.conn.statistics
 

@@ -21,7 +21,7 @@ __all__ = ["CLASSES", "LINKS", "Reader"]
 
 # name -> (CIM class, PropertyList)
 CLASSES: dict[str, tuple[str, list[str]]] = {
-    "systems": ("CIM_ComputerSystem", ["Name", "ElementName", "OperationalStatus"]),
+    "systems": ("CIM_ComputerSystem", ["Name", "ElementName", "OperationalStatus", "HealthState"]),
     "software": ("CIM_SoftwareIdentity", ["VersionString", "Manufacturer", "ElementName"]),
     "packages": ("CIM_PhysicalPackage", ["Manufacturer", "Model", "SerialNumber"]),
     "pools": (
@@ -36,6 +36,7 @@ CLASSES: dict[str, tuple[str, list[str]]] = {
             "RemainingManagedSpace",
             "SpaceLimit",
             "OperationalStatus",
+            "HealthState",
             *VENDOR_POOL_PROPERTIES,
         ],
     ),
@@ -63,11 +64,35 @@ CLASSES: dict[str, tuple[str, list[str]]] = {
     "spcs": ("CIM_SCSIProtocolController", ["ElementName", "Name", "OperationalStatus"]),
     "disks": (
         "CIM_DiskDrive",
-        ["Name", "ElementName", "OperationalStatus", "DiskType", "InterconnectType"],
+        ["Name", "ElementName", "OperationalStatus", "HealthState", "DiskType", "InterconnectType"],
     ),
     "fc_ports": (
         "CIM_FCPort",
-        ["PermanentAddress", "UsageRestriction", "Speed", "OperationalStatus", "ElementName"],
+        [
+            "PermanentAddress",
+            "UsageRestriction",
+            "Speed",
+            "OperationalStatus",
+            "HealthState",
+            "ElementName",
+        ],
+    ),
+    # hardware a system reports on (Fan and Battery profiles); arrays without them: none
+    "fans": ("CIM_Fan", ["SystemName", "ElementName", "OperationalStatus", "HealthState"]),
+    "batteries": ("CIM_Battery", ["SystemName", "ElementName", "OperationalStatus", "HealthState"]),
+    # the Block Server Performance profile
+    "block_stats": (
+        "CIM_BlockStorageStatisticalData",
+        [
+            "InstanceID",
+            "ElementType",
+            "ReadIOs",
+            "WriteIOs",
+            "KBytesRead",
+            "KBytesWritten",
+            "ReadHitIOs",
+            "IOTimeCounter",
+        ],
     ),
     "iscsi_endpoints": ("CIM_iSCSIProtocolEndpoint", ["Name", "Role", "OperationalStatus"]),
     "tcp_endpoints": ("CIM_TCPProtocolEndpoint", ["PortNumber"]),
@@ -94,6 +119,7 @@ LINKS: dict[str, tuple[str, str, str, list[str]]] = {
     "units": ("CIM_ProtocolControllerForUnit", "Dependent", "Antecedent", ["DeviceNumber"]),
     "view_initiator_groups": ("CIM_AssociatedInitiatorMaskingGroup", "Antecedent", "Dependent", []),
     "media": ("CIM_MediaPresent", "Antecedent", "Dependent", []),
+    "element_stats": ("CIM_ElementStatisticalData", "Stats", "ManagedElement", []),
     "components": ("CIM_ConcreteComponent", "PartComponent", "GroupComponent", []),
     "binds": ("CIM_BindsTo", "Dependent", "Antecedent", []),
 }

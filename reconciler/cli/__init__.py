@@ -46,6 +46,7 @@ _COMMAND_MODULES = {
     **dict.fromkeys(("journal", "unlock"), "journal"),
     "import": "importing",
     "state": "state_commands",
+    **dict.fromkeys(("health", "watch", "exporter"), "monitoring"),
 }
 _GLOBAL_OPTIONS_WITH_VALUE = {"-u", "--uri", "--password-env", "--password-file"}
 

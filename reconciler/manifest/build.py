@@ -7,7 +7,7 @@ position; the spec is still built so that later checks can report more.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidArgument
 from ..identifiers import InitiatorKind, canonical_initiator, check_client
@@ -34,6 +34,9 @@ from .spec import (
 )
 from .yamlsource import Document, Path, pointer
 
+if TYPE_CHECKING:
+    from ..monitoring.thresholds import Thresholds
+
 __all__ = ["build_arrays"]
 
 
@@ -41,14 +44,22 @@ class _Builder:
     def __init__(self, doc: Document, diagnostics: Diagnostics) -> None:
         self.doc = doc
         self.diagnostics = diagnostics
+        self.sizes: dict[str, Size] = {}  # sizes repeat: parse each text once, share the Size
 
     def source(self, path: Path) -> Source:
         return Source(self.doc, path)
+
+    def item(self, parent: Path, key: str, index: int) -> Source:
+        """The source of item ``index`` of list ``key`` under ``parent`` (no path tuple)."""
+        return Source.item(self.doc, parent, key, index)
 
     def error(self, code: str, message: str, path: Path, hint: str = "") -> None:
         self.diagnostics.add(code, message, self.doc.mark(path), hint, pointer(path))
 
     def size(self, value: Any, path: Path) -> Size:
+        known = self.sizes.get(value) if value.__class__ is str else None
+        if known is not None:
+            return known
         try:
             size = Size.of(value)
         except InvalidArgument as exc:
@@ -61,6 +72,8 @@ class _Builder:
                 path,
                 "write the size with a unit, e.g. 100GiB",
             )
+        elif value.__class__ is str:
+            self.sizes[value] = size
         return size
 
     def secret(self, data: dict[str, Any]) -> SecretRef:
@@ -104,9 +117,12 @@ class _Builder:
             fields += [("chap.mutual.secret", ("mutual", "secret"))]
         return {name: self.doc.mark((*path, "chap", *rest)) for name, rest in fields}
 
-    def snapshots(self, items: list[dict[str, Any]], path: Path) -> tuple[SnapshotSpec, ...]:
+    def snapshots(self, items: list[dict[str, Any]], owner: Path) -> tuple[SnapshotSpec, ...]:
+        """The ``snapshots`` list of the volume or file system at ``owner``."""
         return tuple(
-            SnapshotSpec(s["name"], s.get("protect", False), source=self.source((*path, i)))
+            SnapshotSpec(
+                s["name"], s.get("protect", False), source=self.item(owner, "snapshots", i)
+            )
             for i, s in enumerate(items)
         )
 
@@ -119,10 +135,10 @@ class _Builder:
             size=self.size(data["size"], (*path, "size")),
             thin=data.get("thin", True),
             mappings=tuple(
-                MappingSpec(m["host"], m.get("lun"), source=self.source((*path, "mappings", i)))
+                MappingSpec(m["host"], m.get("lun"), source=self.item(path, "mappings", i))
                 for i, m in enumerate(maps)
             ),
-            snapshots=self.snapshots(data.get("snapshots", []), (*path, "snapshots")),
+            snapshots=self.snapshots(data.get("snapshots", []), path),
             replicas=tuple(
                 ReplicaSpec(
                     r["name"],
@@ -192,7 +208,7 @@ class _Builder:
             name=data["name"],
             pool=data["pool"],
             size=self.size(data["size"], (*path, "size")),
-            snapshots=self.snapshots(data.get("snapshots", []), (*path, "snapshots")),
+            snapshots=self.snapshots(data.get("snapshots", []), path),
             exports=tuple(
                 self.export(e, (*path, "exports", i)) for i, e in enumerate(data.get("exports", []))
             ),
@@ -214,6 +230,25 @@ class _Builder:
             tuple(data.get("previous_names", ())),
             source=self.source(path),
         )
+
+    def thresholds(self, data: dict[str, Any], path: Path) -> Thresholds | None:
+        """The array's ``monitoring: thresholds:`` (``None`` when it has none)."""
+        given = data.get("monitoring", {}).get("thresholds")
+        if given is None:
+            return None
+        from ..monitoring.thresholds import Thresholds
+
+        for name, levels in given.items():
+            warning, critical = levels.get("warning"), levels.get("critical")
+            if warning is not None and critical is not None and warning > critical:
+                self.error(
+                    "value.threshold",
+                    f"threshold {name}: the warning level {warning} is above the critical "
+                    f"{critical}",
+                    (*path, "monitoring", "thresholds", name),
+                    "warning is the lower level",
+                )
+        return Thresholds.from_mapping(given)
 
     def array(self, data: dict[str, Any], path: Path) -> ArraySpec:
         try:
@@ -246,6 +281,7 @@ class _Builder:
             system=data.get("system"),
             prune=data.get("prune", False),
             allow_empty=data.get("allow_empty", False),
+            monitoring=self.thresholds(data, path),
             pools=pools,
             source=self.source(path),
             **lists,

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from ..model.nas import ExportClient
+from ..monitoring.thresholds import Threshold
 from .loader import API_VERSION, KIND
 from .scalars import resolve_plain
 from .spec import ExportSpec, InitiatorSpec, Manifest, SecretRef
@@ -61,6 +62,12 @@ def _plain(spec: Any) -> Any:
         if spec == ExportClient(spec.match):
             return spec.match
         return {k: v for k, v in spec.to_dict().items() if k == "match" or v != _DEFAULT[k]}
+    if isinstance(spec, Threshold):  # a level left out is not judged
+        return {
+            k: v
+            for k, v in (("warning", spec.warning), ("critical", spec.critical))
+            if v is not None
+        }
     if isinstance(spec, ExportSpec):
         data = _fields(spec)
         return {"path": data.pop("path"), **data}
@@ -93,6 +100,8 @@ def _fields(spec: Any) -> dict[str, Any]:
         data[field.name] = _plain(value)
     if "credentials" in data:
         data["credentials"] = {"password": data["credentials"]}
+    if "monitoring" in data:
+        data["monitoring"] = {"thresholds": data["monitoring"]}
     return data
 
 

@@ -195,19 +195,22 @@ def required_capabilities(array: ArraySpec) -> list[tuple[Capability, Origin]]:
 def _check_provider(array: ArraySpec, facts: ProviderFacts, diagnostics: Diagnostics) -> None:
     from ..catalogue import operation
 
+    # One pass over the requests: each is checked for what it needs and against the limits.
     reported: set[Capability] = set()
-    for capability, origin in required_capabilities(array):
-        if capability not in facts.capabilities and capability not in reported:
-            reported.add(capability)
-            diagnostics.add(
-                "capability.missing",
-                f"provider {facts.capabilities.provider!r} "
-                f"does not support {capability.value!r}, which this needs",
-                origin.mark(),
-                "remove the setting or manage this array with another provider",
-            )
+    declared = facts.capabilities
     for request in create_requests(array):
-        for finding in operation(request.operation).check_limits(request.params, facts.limits):
+        op = operation(request.operation)
+        for capability in op.capabilities(request.params):
+            if capability not in declared and capability not in reported:
+                reported.add(capability)
+                diagnostics.add(
+                    "capability.missing",
+                    f"provider {declared.provider!r} "
+                    f"does not support {capability.value!r}, which this needs",
+                    request.origin.mark(),
+                    "remove the setting or manage this array with another provider",
+                )
+        for finding in op.check_limits(request.params, facts.limits):
             diagnostics.add(
                 finding.code, finding.message, request.origin.mark(finding.param), finding.hint
             )

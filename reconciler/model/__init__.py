@@ -98,6 +98,9 @@ if TYPE_CHECKING:
     from .enums import (
         ReplicaState as ReplicaState,
     )
+    from .enums import (
+        Severity as Severity,
+    )
     from .job import (
         ErrorInfo as ErrorInfo,
     )
@@ -127,6 +130,12 @@ if TYPE_CHECKING:
     )
     from .state import (
         State as State,
+    )
+    from .stats import (
+        Counters as Counters,
+    )
+    from .stats import (
+        Statistics as Statistics,
     )
     from .system import (
         Disk as Disk,
@@ -166,6 +175,7 @@ _NAMES_BY_MODULE = {
         "LinkState",
         "ReplicaKind",
         "ReplicaState",
+        "Severity",
     ),
     "storplan.model.nas": (
         "EXPORT_OPTION_FIELDS",
@@ -178,6 +188,7 @@ _NAMES_BY_MODULE = {
     ),
     "storplan.model.job": ("ErrorInfo", "Job"),
     "storplan.model.state": ("State",),
+    "storplan.model.stats": ("Counters", "Statistics"),
     "storplan.model.system": ("Disk", "System", "TargetPort"),
 }
 _WHERE = {name: module for module, names in _NAMES_BY_MODULE.items() for name in names}

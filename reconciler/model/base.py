@@ -29,11 +29,22 @@ class Condition:
     """A problem an array reported while observing, attached to the object it concerns.
 
     Observing is tolerant: one broken disk becomes a condition on that disk (or its system)
-    instead of failing the whole listing.
+    instead of failing the whole listing.  ``code`` is stable and documented in the condition
+    catalogue (docs/monitoring.md); providers set it, the core never parses ``message``.
     """
 
     code: str
     message: str
+    severity: str = ""
+    """``ok``, ``warning``, ``critical`` or ``unknown``; empty: the catalogue's default for
+    the code (:mod:`storplan.monitoring.conditions`)."""
+    since: str = ""
+    """When the condition began (ISO 8601, UTC), if the array says."""
+    percent: int | None = None
+    """Progress of a condition that finishes by itself (a RAID rebuild, a resync)."""
+    component: str = ""
+    """The part of the object it concerns when that part is no object of its own (a fan, a
+    battery, a cache module of a system)."""
 
 
 @cache

@@ -49,6 +49,8 @@ class Pool:
     provisioning: frozenset[Provisioning] = status_field(
         frozenset({Provisioning.THIN, Provisioning.THICK})
     )
+    metadata_percent: float | None = status_field(None)
+    """How full a thin pool's metadata is (LVM ``metadata_percent``); ``None``: not reported."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,3 +155,4 @@ class Replica:
     kind: ReplicaKind
     state: ReplicaState = status_field(ReplicaState.SYNCED)
     percent_synced: int = status_field(100)
+    conditions: tuple[Condition, ...] = status_field(())

@@ -21,6 +21,7 @@ __all__ = [
     "Provisioning",
     "ReplicaKind",
     "ReplicaState",
+    "Severity",
 ]
 
 
@@ -30,6 +31,16 @@ class Health(StrEnum):
     OK = "ok"
     DEGRADED = "degraded"
     ERROR = "error"
+    UNKNOWN = "unknown"
+
+
+class Severity(StrEnum):
+    """How bad a condition is, in the Nagios/Icinga order (``ok`` < ``warning`` <
+    ``critical``; ``unknown``: the state could not be learned)."""
+
+    OK = "ok"
+    WARNING = "warning"
+    CRITICAL = "critical"
     UNKNOWN = "unknown"
 
 
@@ -154,6 +165,7 @@ class Capability(StrEnum):
     TARGET_PORTS = "target_ports"
     DISKS = "disks"
     ASYNC_JOBS = "jobs.async"  # operations may return running jobs
+    STATISTICS = "statistics"  # I/O counters per volume, target port or disk (statistics())
 
 
 NFS_SECURITY_FLAVOURS = ("sys", "krb5", "krb5i", "krb5p")

@@ -55,3 +55,4 @@ class TargetPort:
     portal: str = ""
     link: LinkState = status_field(LinkState.UP)
     speed_gbps: float = status_field(0.0)
+    conditions: tuple[Condition, ...] = status_field(())

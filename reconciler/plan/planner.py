@@ -15,6 +15,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from ..collector import collector_paused
 from ..errors import PermissionDenied, PlanError, StorplanError
 from ..fleet import DEFAULT_ARRAY_PARALLELISM, Failed, each
 from ..manifest.spec import ArraySpec, Manifest, where
@@ -192,6 +193,23 @@ def plan_sessions(
     connected to) and the others are planned without it.  ``scope``: a targeted plan
     (:mod:`.target`).
     """
+    with collector_paused():  # observed states are large, long-lived and acyclic
+        return _plan_sessions(
+            manifest, sessions, memory, consent, observe, failed, parallelism, cancel, scope
+        )
+
+
+def _plan_sessions(
+    manifest: Manifest,
+    sessions: dict[str, Session],
+    memory: Memory,
+    consent: Consent,
+    observe: Observe | None,
+    failed: Sequence[ArrayFailure],
+    parallelism: int,
+    cancel: threading.Event | None,
+    scope: Scope,
+) -> tuple[Plan, dict[str, ArrayPlan]]:
     entries = [a for a in scope.arrays(manifest) if a.name in sessions]
 
     def plan_entry(array: ArraySpec) -> _Planned | ArrayFailure:

@@ -11,7 +11,6 @@ removed and granted to another apply finds a newer token and is refused with
 from __future__ import annotations
 
 import os
-import socket
 import threading
 import time
 from collections.abc import Iterable
@@ -19,7 +18,7 @@ from collections.abc import Iterable
 from ..errors import LockHeld, LockLost
 from .base import Lock, LockInfo
 
-__all__ = ["Fence", "alive", "held_error", "host_name", "lost_error", "unlock_note"]
+__all__ = ["Fence", "alive", "held_error", "host_name", "lost_error", "new_id", "unlock_note"]
 
 
 class Fence:
@@ -116,7 +115,14 @@ def alive(pid: int) -> bool:
 
 def host_name() -> str:
     """This host's name, as lock holders and journal entries record it."""
+    import socket  # only when a lock is taken or an apply begins: plan and show never need it
+
     return socket.gethostname()
+
+
+def new_id(length: int) -> str:
+    """A random hexadecimal id of ``length`` digits (apply and lock ids; no uuid import)."""
+    return os.urandom((length + 1) // 2).hex()[:length]
 
 
 def unlock_note(lock_id: str, session: int) -> str:

@@ -16,14 +16,13 @@ from __future__ import annotations
 import os
 import threading
 import time
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
 from ..errors import NotFound, StateStoreError
 from .base import RUNNING, ApplyRecord, Lock, LockInfo, Ownership, StateStore, Step, Unfinished
-from .fencing import Fence, host_name, unlock_note
+from .fencing import Fence, host_name, new_id, unlock_note
 from .postgres_connect import (
     connect,
     display,
@@ -179,7 +178,7 @@ class PostgresStateStore(StateStore):
 
     # ------------------------------------------------------------------ journal
     def begin_apply(self, manifest: str, arrays: Sequence[tuple[str, str]], command: str) -> str:
-        apply_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+        apply_id = time.strftime("%Y%m%dT%H%M%S") + "-" + new_id(6)
         with self._tx("") as (conn, _token):
             conn.execute(
                 "INSERT INTO applies VALUES (%s, %s, NULL, %s, %s, %s, %s, %s)",

@@ -22,14 +22,13 @@ import hashlib
 import os
 import threading
 import time
-import uuid
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
 from ..errors import NotFound, StateStoreError
 from .base import ABANDONED, RUNNING, Lock, LockInfo
-from .fencing import Fence, held_error, host_name
+from .fencing import Fence, held_error, host_name, new_id
 from .postgres_connect import one_row
 
 if TYPE_CHECKING:
@@ -187,7 +186,7 @@ class PgLocks:
     def _record(self, session: Any, lock_key: str, key: int, command: str) -> Lock:
         """Write the holder row in the lock session; mark a dead holder's apply abandoned."""
         classid, objid = _halves(key)
-        lock_id = uuid.uuid4().hex[:12]
+        lock_id = new_id(12)
         with session.transaction():
             old = session.execute(
                 "SELECT apply_id FROM locks WHERE lock_key = %s FOR UPDATE", (lock_key,)

@@ -10,7 +10,6 @@ import os
 import sqlite3
 import threading
 import time
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -25,7 +24,7 @@ from .base import (
     Step,
     Unfinished,
 )
-from .fencing import Fence, host_name
+from .fencing import Fence, host_name, new_id
 from .sqlite_file import _database_error, open_database
 from .sqlite_locks import SqliteLocks
 
@@ -140,7 +139,7 @@ class SqliteStateStore(SqliteLocks, StateStore):
 
     # ------------------------------------------------------------------ journal
     def begin_apply(self, manifest: str, arrays: Sequence[tuple[str, str]], command: str) -> str:
-        apply_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+        apply_id = time.strftime("%Y%m%dT%H%M%S") + "-" + new_id(6)
         with self._tx() as conn:
             conn.execute(
                 "INSERT INTO applies(id, started_at, finished_at, status, manifest, pid, host, "

@@ -11,14 +11,13 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-import uuid
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
 
 from ..errors import NotFound, StateStoreError
 from .base import ABANDONED, RUNNING, Lock, LockInfo
-from .fencing import Fence, alive, held_error, host_name, unlock_note
+from .fencing import Fence, alive, held_error, host_name, new_id, unlock_note
 
 __all__ = ["SqliteLocks"]
 
@@ -37,7 +36,7 @@ class SqliteLocks:
     def acquire(
         self, lock_key: str, *, timeout: float = 0.0, command: str = "", label: str = ""
     ) -> Lock:
-        lock_id, host = uuid.uuid4().hex[:12], host_name()
+        lock_id, host = new_id(12), host_name()
         deadline = time.monotonic() + timeout
         while True:
             granted, holder = self._try_lock(lock_key, lock_id, host, command)

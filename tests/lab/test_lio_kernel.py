@@ -259,3 +259,51 @@ def test_import_of_the_configured_target_plans_clean(guest: LioGuest) -> None:
     planned = guest.storplan("plan", "/root/imported.yaml", check=False,
                              env={variable: secret})
     assert planned.returncode == 0, planned.stdout + planned.stderr
+
+
+# ------------------------------------------------------------------------------ monitoring
+def _value(metrics: str, series: str) -> float:
+    [line] = [line for line in metrics.splitlines() if line.startswith(series + " ")]
+    return float(line.rsplit(" ", 1)[1])
+
+
+def test_thin_pool_filling_and_io_through_iscsi_are_monitored(guest: LioGuest) -> None:
+    """``storplan health`` judges the LVM thin pool's data percent as writes through iSCSI
+    fill it; LIO's configfs counters of the volume and of the TPG advance with those writes;
+    the thin pool's metadata percent is exported."""
+    secret = "lab-chap-secret-0123"
+    text = manifest(web_size="128MiB", shared_size="64MiB", snapshot=True, with_db=False,
+                    chap=True)
+    text += ("      - name: fill\n        pool: thin\n        size: 256MiB\n"
+             "        mappings: [{host: web, lun: 2}]\n")
+    guest.apply(text, env={"CHAP_SECRET": secret})
+
+    def health(*options: str) -> dict[str, object]:
+        done = guest.storplan("-u", "lio://", "health", "-o", "json", *options, check=False)
+        return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+    def metrics() -> str:
+        guest.storplan("-u", "lio://", "exporter", "--textfile", "/root/storplan.prom", "--once")
+        return guest.lab.run("cat /root/storplan.prom").stdout
+
+    perfdata = health()["perfdata"]
+    start = next(m["value"] for m in perfdata if m["label"] == "pool thin used")  # type: ignore[attr-defined, index]
+    levels = f"{start + 1.5:.2f}:{start + 60:.2f}"  # 64 MiB is 3.1 % of the 2 GiB thin pool
+    codes = [f["code"] for f in health("--thin-data", levels)["findings"]]  # type: ignore[attr-defined, index]
+    assert "pool.thin.data" not in codes
+    before = metrics()
+    with guest.logged_in(WEB, ("webuser", secret)):
+        device = guest.luns()[2]
+        guest.lab.run(f"dd if=/dev/zero of={device} bs=1M count=64 oflag=direct conv=fsync"
+                      " status=none", timeout=1800)
+    after_health = health("--thin-data", levels)
+    found = {f["code"]: f for f in after_health["findings"]}  # type: ignore[attr-defined]
+    assert found["pool.thin.data"]["severity"] == "warning", after_health
+    assert found["pool.thin.data"]["name"] == "thin"
+    assert after_health["exit_status"] in (1, 2)
+    after = metrics()
+    volume = 'storplan_volume_write_bytes_total{array="lio://",id="vol:fill"}'
+    assert _value(after, volume) - _value(before, volume) >= 64 * MIB
+    port = 'storplan_target_port_ops_total{array="lio://",id="port:0.0.0.0:3260"}'
+    assert _value(after, port) > _value(before, port)
+    assert 'storplan_pool_metadata_used_ratio{array="lio://",pool="thin"' in after

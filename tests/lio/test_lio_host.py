@@ -310,3 +310,35 @@ def test_validate_refuses_a_host_without_initiators_before_anything_runs(
     report = json.loads(done.stdout)
     codes = {d["code"] for d in report["diagnostics"]}
     assert {"host.initiator_count", "name.invalid"} <= codes, report
+
+
+def _stat_files(directory: Path, **values: int) -> None:
+    directory.mkdir(parents=True)
+    for name, value in values.items():
+        (directory / name).write_text(f"{value}\n")
+
+
+def test_statistics_and_portal_state_from_configfs(tmp_path: Path) -> None:
+    """LIO's scsi_lu and scsi_tgt_port counters become volume and port counters; a disabled
+    TPG is a port that is down.  (Counters moving with real I/O: tests/lab.)"""
+    fs = FakeConfigfs(tmp_path / "target")
+    fs.backstore("fileio", "vol1", str(tmp_path / "vol1.img"), SERIAL)
+    fs.lun(0, "fileio", "vol1")
+    fs.portal("0.0.0.0:3260")
+    stats = fs.root / "core" / "fileio_0" / "vol1" / "statistics"
+    _stat_files(stats / "scsi_lu", num_cmds=120, read_mbytes=3, write_mbytes=5)
+    port = fs.tpg / "lun" / "lun_0" / "statistics" / "scsi_tgt_port"
+    _stat_files(port, in_cmds=110, read_mbytes=2, write_mbytes=4)
+    uri = f"lio://?pool=files:dir:{tmp_path}&configfs={fs.root}&target={TARGET}"
+    provider = LioProvider(parse_uri(uri))
+    counters = {(c.kind, c.object_id): c for c in provider.statistics().counters}
+    volume = counters[("volume", "vol:vol1")]
+    assert (volume.ops, volume.read_bytes, volume.write_bytes) == (120, 3 << 20, 5 << 20)
+    assert (volume.read_ops, volume.write_ops) == (None, None)  # LIO does not count them apart
+    tpg = counters[("target_port", "port:0.0.0.0:3260")]
+    assert (tpg.ops, tpg.read_bytes, tpg.write_bytes) == (110, 2 << 20, 4 << 20)
+    [up] = provider.observe(frozenset({Kind.TARGET_PORTS})).target_ports
+    assert (up.link.value, up.conditions) == ("up", ())
+    (fs.tpg / "enable").write_text("0\n")
+    [down] = provider.observe(frozenset({Kind.TARGET_PORTS})).target_ports
+    assert down.link.value == "down" and [c.code for c in down.conditions] == ["port.down"]

@@ -31,6 +31,7 @@ ACME_CAPABILITIES = {
     C.DISKS,
     C.TARGET_PORTS,
     C.ASYNC_JOBS,
+    C.STATISTICS,  # Block Server Performance
 }
 BOLT_CAPABILITIES = {
     C.VOLUMES,

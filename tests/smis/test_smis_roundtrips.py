@@ -67,7 +67,7 @@ def test_observing_one_kind_reads_less(flavour: Any) -> None:
     systems = sum(requests(array).values())
     array.conn.statistics.reset()
     provider.observe()
-    assert systems <= 5 < sum(requests(array).values())
+    assert systems <= 7 < sum(requests(array).values())  # 7: with the fans and batteries
 
 
 def test_operations_take_a_bounded_number_of_requests(flavour: Any) -> None:

@@ -9,6 +9,7 @@ from pywbem import CIMError, NocaseDict
 from pywbem_mock import MethodProvider
 
 from .flavours import Flavour
+from .hardware import VOLUME, add_statistics, remove_statistics
 from .repo import U16, U32, U64, Repo, fail, key
 from .server import JobRunner
 
@@ -89,6 +90,7 @@ class MockArray:
             Dependent=path,
         )
         self.recompute(pool)
+        add_statistics(self, path, VOLUME)
         return path
 
     def volume_size(self, instance: Any) -> int:
@@ -113,6 +115,7 @@ class MockArray:
         pool = allocation["Antecedent"]
         self.repo.delete(allocation.path)
         self.repo.unlink("CIM_AffectedJobElement", AffectedElement=path)
+        remove_statistics(self, path)
         self.repo.delete(path)
         self.recompute(pool)
 

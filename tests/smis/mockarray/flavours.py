@@ -90,6 +90,7 @@ ACME = Flavour(
         ("FC Target Ports", "1.6.0"),
         ("iSCSI Target Ports", "1.6.0"),
         ("Thin Provisioning", "1.6.0"),
+        ("Block Server Performance", "1.6.0"),
         ("Array", "1.4.0"),
     ),
     group_masking=True,

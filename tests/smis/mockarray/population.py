@@ -8,6 +8,7 @@ from typing import Any
 from pywbem import CIMInstance
 
 from .array import MockArray
+from .hardware import populate_hardware
 from .repo import U16, U32, U64
 
 __all__ = ["add_volumes", "populate"]
@@ -273,6 +274,7 @@ def populate(array: MockArray) -> None:
     array.services = services  # type: ignore[attr-defined]
     _pools_and_disks(array)
     endpoints = _ports(array)
+    populate_hardware(array)
     if array.f.group_masking:  # a pre-configured "all ports" target group, as arrays ship
         repo = array.repo
         group = repo.path(array.f.cls("CIM_TargetMaskingGroup"), InstanceID="MG-ALLPORTS")
