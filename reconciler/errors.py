@@ -24,6 +24,7 @@ __all__ = [
     "InvalidArgument",
     "JobFailed",
     "LockHeld",
+    "LockLost",
     "ManifestError",
     "NotFound",
     "PermissionDenied",
@@ -234,6 +235,13 @@ class LockHeld(StorplanError):
     code = "locked"
 
 
+class LockLost(StorplanError):
+    """This process no longer holds a lock it took (its database session died, or the lock was
+    removed and granted again with a newer fencing token): its writes are refused."""
+
+    code = "lock_lost"
+
+
 class StateStoreError(StorplanError):
     """The state store cannot be used (missing, unreadable, corrupt, read-only for a write,
     of an unsupported kind); the message names it."""
@@ -260,6 +268,7 @@ _BY_CODE: dict[str, type[StorplanError]] = {
         ApplyRefused,
         Interrupted,
         LockHeld,
+        LockLost,
         StateStoreError,
     )
 }

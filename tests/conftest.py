@@ -7,9 +7,12 @@ loader's real output with the golden files or rewrites them from it.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from pgserver import PgServer, running_server
 
 # No test may fail on time: hypothesis's per-example deadline is a wall-clock limit, and this
 # suite shares two cores with other work (a slow example is not a failure).
@@ -50,3 +53,34 @@ def _chap_secret_of_the_rich_manifest() -> None:
     refuses a plan whose secrets cannot be read, so the whole session has it (tests of that
     refusal delete it with monkeypatch)."""
     os.environ.setdefault("STORPLAN_TEST_CHAP", "chap-secret-of-the-test-suite")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test that needs the PostgreSQL cluster ``postgresql`` (``-m``)."""
+    for item in items:
+        names = getattr(item, "fixturenames", ())
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if {"pg_server", "pg_url"} & set(names) or params.get("state_location") == "postgresql":
+            item.add_marker(pytest.mark.postgresql)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """One throwaway PostgreSQL cluster for the session (tests/pgserver.py; STORPLAN_PG)."""
+    with running_server() as server:
+        yield server
+
+
+@pytest.fixture
+def pg_url(pg_server: PgServer) -> str:
+    """The URL of a new, empty database of the session's cluster (one per test)."""
+    return pg_server.url(pg_server.create_database())
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def state_location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new, empty state store's location on each backend: an SQLite file, and a database
+    of the session's real PostgreSQL cluster (skipped or failed per STORPLAN_PG)."""
+    if request.param == "sqlite":
+        return str(tmp_path / "state.db")
+    return str(request.getfixturevalue("pg_url"))

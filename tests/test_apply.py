@@ -44,8 +44,9 @@ def uri(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[StateStore]:
-    state = open_store(str(tmp_path / "state.db"))
+def store(state_location: str) -> Iterator[StateStore]:
+    """The state store, on each backend (an SQLite file; a real PostgreSQL database)."""
+    state = open_store(state_location)
     yield state
     state.close()
 

@@ -47,6 +47,7 @@ CODES: dict[type[StorplanError], str] = {
     errors.PlanError: "plan_invalid",
     errors.ApplyRefused: "apply_refused",
     errors.LockHeld: "locked",
+    errors.LockLost: "lock_lost",
     errors.StateStoreError: "state_store",
 }
 

@@ -95,10 +95,15 @@ def test_broken_store_exits_1_naming_it(tmp_path: Path, case: str) -> None:
 
 def test_state_location_that_looks_like_a_url_is_refused(tmp_path: Path) -> None:
     os.chdir(tmp_path)
-    for url in ("postgresql://user@db.example.com/storplan", "mysql://x/y", "https://a/b"):
+    for url in ("mysql://user@x/y", "https://a/b"):
         with pytest.raises(StateStoreError, match="supports") as refused:
             open_store(url)
         assert "user@" not in refused.value.message
+    for url in ("postgresql://user:s3cret@db.example.com/storplan",
+                "postgresql://user@db.example.com/storplan?password=s3cret"):  # fmt: skip
+        with pytest.raises(StateStoreError, match="password") as refused:
+            open_store(url)
+        assert "s3cret" not in str(refused.value)
     assert list(tmp_path.iterdir()) == []  # no directory tree named 'postgresql:'
     with open_store(f"sqlite:{tmp_path / 's.db'}") as store:
         store.record_owned("a#b", "volume:x")
@@ -245,3 +250,72 @@ def test_a_schema_1_store_is_read_as_it_is_and_upgraded_by_a_write(tmp_path: Pat
         assert store.adopt_legacy("sim:///x.db#sys1", "sim-uuid#sys1") == 1
         assert store.owned("sim-uuid#sys1") == {"volume:old": True}
         assert store.adopt_legacy("sim:///x.db#sys1", "sim-uuid#sys1") == 0
+
+
+def _schema_2_store(path: Path) -> Path:
+    """A store as storplan wrote it before fencing tokens were recorded (schema 2)."""
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "CREATE TABLE owned(array_key TEXT NOT NULL, key TEXT NOT NULL, protect INTEGER NOT NULL"
+        " DEFAULT 0, recorded_at REAL NOT NULL, PRIMARY KEY(array_key, key));"
+        "CREATE TABLE applies(id TEXT PRIMARY KEY, started_at REAL NOT NULL, finished_at REAL,"
+        " status TEXT NOT NULL, manifest TEXT NOT NULL, pid INTEGER NOT NULL DEFAULT 0,"
+        " host TEXT NOT NULL DEFAULT '', command TEXT NOT NULL DEFAULT '');"
+        "CREATE TABLE apply_arrays(apply_id TEXT NOT NULL, name TEXT NOT NULL,"
+        " array_key TEXT NOT NULL, PRIMARY KEY(apply_id, name));"
+        "CREATE TABLE journal(apply_id TEXT NOT NULL, seq INTEGER NOT NULL, at REAL NOT NULL,"
+        " action_id TEXT NOT NULL, state TEXT NOT NULL, message TEXT NOT NULL, array_key TEXT"
+        " NOT NULL DEFAULT '', owns TEXT NOT NULL DEFAULT '', PRIMARY KEY(apply_id, seq));"
+        "CREATE TABLE locks(lock_key TEXT PRIMARY KEY, lock_id TEXT NOT NULL, pid INTEGER NOT"
+        " NULL, host TEXT NOT NULL, acquired_at REAL NOT NULL, apply_id TEXT NOT NULL DEFAULT"
+        " '', command TEXT NOT NULL DEFAULT '', token INTEGER NOT NULL DEFAULT 0);"
+        "CREATE TABLE chap_digests(array_key TEXT NOT NULL, initiator TEXT NOT NULL, digest"
+        " TEXT NOT NULL, recorded_at REAL NOT NULL, PRIMARY KEY(array_key, initiator));"
+        "INSERT INTO meta VALUES ('schema_version', '2'), ('lock_token', '7'),"
+        " ('secret_key', '" + "ab" * 32 + "');"
+        "INSERT INTO owned VALUES ('id#sys', 'volume:v', 1, 5);"
+        "INSERT INTO applies VALUES ('a1', 1, 2, 'ok', 'm', 42, 'h', 'storplan apply m');"
+        "INSERT INTO apply_arrays VALUES ('a1', 'a', 'id#sys');"
+        "INSERT INTO journal VALUES ('a1', 1, 1.5, 'a/volume/v/create_volume', 'done', '',"
+        " 'id#sys', 'volume:v');"
+    )
+    conn.commit()
+    conn.close()
+    return path
+
+
+def test_a_schema_2_store_is_upgraded_to_3_keeping_every_record(tmp_path: Path) -> None:
+    """A store as storplan wrote it before fencing tokens were recorded (schema 2)."""
+    path = _schema_2_store(tmp_path / "v2.db")
+    with open_store(str(path), write=False) as store:  # read as it is
+        assert store.owned("id#sys") == {"volume:v": True}
+    with open_store(str(path)) as store:
+        assert store.owned("id#sys") == {"volume:v": True}
+        assert [s.action for s in store.steps("a1")] == ["a/volume/v/create_volume"]
+        assert store.secret_key(create=False) == bytes.fromhex("ab" * 32)
+        lock = store.acquire("id")
+        assert lock.token == 8  # tokens go on from the old store's
+        store.attach(lock, "a2", "digest")
+        store.step("a2", "a/volume/w/create_volume", "done", array_key="id#sys",
+                   ownership=Ownership("add", "volume:w"))  # fmt: skip
+        store.release(lock)
+    conn = sqlite3.connect(path)
+    version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    tokens = conn.execute("SELECT key, token FROM owned ORDER BY key").fetchall()
+    conn.close()
+    assert version == ("3",) and tokens == [("volume:v", 0), ("volume:w", 8)]
+
+
+def test_a_schema_2_store_migrates_with_every_record(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from storplan.cli import main
+
+    source = _schema_2_store(tmp_path / "v2.db")
+    target = tmp_path / "new.db"
+    assert main(["state", "migrate", "--from", f"sqlite:{source}", "--to", str(target)]) == 0
+    assert "1 owned, 1 applies, 1 apply_arrays, 1 journal" in capsys.readouterr().out
+    with open_store(str(source), write=False) as old, open_store(str(target)) as new:
+        assert new.dump() == old.dump() and new.owned("id#sys") == {"volume:v": True}
+        assert new.acquire("id").token == 8  # above every token of the old store

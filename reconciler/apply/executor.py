@@ -12,6 +12,10 @@ someone else's object by that name) is never owned, so pruning can never delete 
 killed between the array's change and that step leaves a ``started`` step the next apply
 reconciles with the live state.
 
+A journal that cannot be written (the database went away, or this apply lost its lock and
+is fenced off) starts nothing more: each action not yet started fails without touching the
+array, and an action that finished says in its result that its outcome was not journalled.
+
 Interrupting (Ctrl-C, SIGTERM): every wait stops at once, the actions still running are
 journalled ``interrupted`` with their job ids, and :class:`KeyboardInterrupt` propagates.
 """
@@ -133,11 +137,16 @@ class Executor:
 
     def _step(self, action: Action) -> StepResult:
         started = time.monotonic()
-        self._journal(action.id, "started", owns=ownership_key(action) or "")
+        try:
+            self._journal(action.id, "started", owns=ownership_key(action) or "")
+        except StorplanError as exc:  # the store is gone or this apply lost its lock
+            message = f"{exc.code}: not started, the journal could not be written: {exc}"
+            return StepResult(action.id, FAILED, message, time.monotonic() - started)
 
         def submitted(job: Job[Any]) -> None:
             self._jobs[action.id] = job.id
-            self._journal(action.id, "submitted", f"job {job.id}")
+            with suppress(StorplanError):  # the outcome's step reports the journal's failure
+                self._journal(action.id, "submitted", f"job {job.id}")
 
         retried = 0
         while True:
@@ -180,10 +189,16 @@ class Executor:
         return result
 
     def _settle(self, action: Action, state: str, message: str, started: float) -> StepResult:
+        """Journal an outcome with its ownership change.  When the journal cannot be written
+        the result still tells the truth about the array (and says what was not recorded)."""
         ownership = _ownership(action) if state == DONE else None
-        self._journal(action.id, state, message, ownership=ownership)
-        if state == DONE and self.after_success is not None:
-            self.after_success(action)
+        try:
+            self._journal(action.id, state, message, ownership=ownership)
+            if state == DONE and self.after_success is not None:
+                self.after_success(action)
+        except StorplanError as exc:
+            lost = "; its ownership was not recorded" if ownership else ""
+            message = f"{message}; not journalled ({exc.code}: {exc}){lost}".lstrip("; ")
         job = self._jobs.pop(action.id, "")
         return StepResult(action.id, state, message, time.monotonic() - started, job)
 
@@ -210,7 +225,8 @@ class Executor:
                 return
             results[action_id] = StepResult(action_id, NOT_ATTEMPTED, f"{cause} did not succeed")
             self.settled.append(results[action_id])
-            self._journal(action_id, NOT_ATTEMPTED, results[action_id].message)
+            with suppress(StorplanError):  # the failure it follows says why
+                self._journal(action_id, NOT_ATTEMPTED, results[action_id].message)
             if self.progress:
                 self.progress("end", by_id[action_id], results[action_id])
             for dependent in dependents.get(action_id, ()):

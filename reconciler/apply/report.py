@@ -8,7 +8,9 @@ Each array of the manifest (or saved plan) ends in one of:
 * ``failed`` — with the ``stage`` it stopped at: ``connect``, ``lock``, ``observe``,
   ``validate``, ``plan``, ``preflight``, ``judge`` or ``consent`` (nothing was changed on
   it), ``recheck`` (it changed while the plan waited for confirmation; nothing was changed),
-  ``execute`` (an action failed: its results say which) or ``verify`` (it did not converge);
+  ``execute`` (an action failed: its results say which), ``verify`` (it did not converge)
+  or ``journal`` (its changes were made but the state store could not record the apply's
+  end: the report's notes say why);
 * ``interrupted`` — Ctrl-C or SIGTERM stopped it.
 """
 

@@ -276,8 +276,9 @@ def _prepare_and_run(
             report.arrays += [ArrayOutcome.failure(f) for f in stale]
     pairs = [(r.record.name, r.record.array_key) for r in changing]
     report.apply_id = store.begin_apply(plan.manifest, pairs, options.command)
+    digest = plan.digest()
     for lock in locks:  # a dead apply is found through its lock
-        store.attach(lock, report.apply_id)
+        store.attach(lock, report.apply_id, digest)
     for failure in failures:
         first = failure.problems[0].message if failure.problems else ""
         note = f"not applied ({failure.stage}): {first}"
@@ -330,9 +331,17 @@ def _execute_all(
             report.arrays.append(ArrayOutcome(name, "failed", "verify"))
         else:
             report.arrays.append(ArrayOutcome(name, APPLIED))
-    record_protection(report.plan, store)
     report.status = OK if report.ok else FAILED
-    store.end_apply(apply_id, report.status)
+    try:
+        record_protection(report.plan, store)
+        store.end_apply(apply_id, report.status)
+    except StorplanError as exc:  # the report still says what was done on the arrays
+        report.status = FAILED
+        report.notes.append(f"the journal could not record the end of this apply: {exc}")
+        report.arrays = [
+            a if a.status != APPLIED else ArrayOutcome(a.name, FAILED, "journal")
+            for a in report.arrays
+        ]
     return report
 
 

@@ -45,6 +45,7 @@ _COMMAND_MODULES = {
     **dict.fromkeys(("plan", "apply"), "plan_apply"),
     **dict.fromkeys(("journal", "unlock"), "journal"),
     "import": "importing",
+    "state": "state_commands",
     **dict.fromkeys(("health", "watch", "exporter"), "monitoring"),
     "serve": "serve",
 }

@@ -171,11 +171,17 @@ def run_import(args: argparse.Namespace) -> int:
 def _adopt(args: argparse.Namespace, identity: str, imported: Any, stream: TextIO) -> None:
     from storplan.export.adopt import adopt
     from storplan.plan.planner import array_key
-    from storplan.state import open_store
     from storplan.text import printable
 
-    with open_store(args.state, write=True) as store:
-        done = adopt(store, array_key(identity, imported.system_id), imported.array)
+    from .plan_apply import open_state
+
+    with open_state(args, write=True, paths=[args.out] if args.out else []) as store:
+        # Under the array's lock, as an apply writes ownership: never during an apply of it.
+        lock = store.acquire(identity, command="storplan import --adopt", label=f"array {identity}")
+        try:
+            done = adopt(store, array_key(identity, imported.system_id), imported.array)
+        finally:
+            store.release(lock)
     print(
         f"adopted {len(done.adopted)} object(s) on array {printable(done.array_key)}"
         + (f" ({len(done.already_owned)} already owned)" if done.already_owned else "")

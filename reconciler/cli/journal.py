@@ -8,7 +8,7 @@ import sys
 import time
 from typing import Any
 
-from .plan_apply import state_option
+from .plan_apply import open_state, state_option
 
 __all__ = ["apply_row", "register", "step_row"]
 
@@ -28,9 +28,17 @@ def register(commands: Any) -> None:
     unlock = commands.add_parser(
         "unlock",
         help="remove a stale apply lock by its id",
-        description="Remove a lock whose apply is gone (its apply is marked abandoned).",
+        description="Remove a lock whose apply is gone (its apply is marked abandoned and the "
+        "removal journalled in it). On a PostgreSQL store a lock whose holder session is "
+        "still connected is freed only with --terminate.",
     )
     unlock.add_argument("lock_id")
+    unlock.add_argument(
+        "--terminate",
+        action="store_true",
+        help="PostgreSQL: end the holder's database session (pg_terminate_backend), which "
+        "frees its lock; the holder's later writes are refused (fencing)",
+    )
     state_option(unlock)
     unlock.set_defaults(handler=run_unlock)
 
@@ -43,9 +51,7 @@ def _when(epoch: float | None) -> str:
 
 
 def run_journal(args: argparse.Namespace) -> int:
-    from storplan.state import open_store
-
-    with open_store(args.state, write=False) as store:
+    with open_state(args, write=False, paths=()) as store:
         if args.apply_id:
             rows = [step_row(s) for s in store.steps(args.apply_id)]
         else:
@@ -98,8 +104,6 @@ def step_row(step: Any) -> dict[str, Any]:
 
 
 def run_unlock(args: argparse.Namespace) -> int:
-    from storplan.state import open_store
-
-    with open_store(args.state, write=True) as store:
-        print(f"unlocked {store.unlock(args.lock_id)}")
+    with open_state(args, write=True, paths=()) as store:
+        print(f"unlocked {store.unlock(args.lock_id, terminate=args.terminate)}")
     return 0

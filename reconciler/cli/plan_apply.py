@@ -12,7 +12,7 @@ import math
 import sys
 from typing import Any
 
-__all__ = ["register", "seconds", "whole_number"]
+__all__ = ["open_state", "register", "seconds", "state_option", "whole_number"]
 
 EXIT_CHANGES = 2
 DEFAULT_ARRAY_PARALLELISM = 64  # storplan.fleet's (not imported: the CLI starts fast)
@@ -40,10 +40,21 @@ def state_option(parser: argparse.ArgumentParser) -> None:
     """``--state``: the state store."""
     parser.add_argument(
         "--state",
-        metavar="PATH",
-        help="state store: a file path or sqlite:PATH "
-        "(default: $STORPLAN_STATE or ~/.local/state/storplan/state.db)",
+        metavar="LOCATION",
+        help="state store: a file path, sqlite:PATH or postgresql://USER@HOST/DB (default: "
+        "$STORPLAN_STATE, else the state: block of .storplan.yaml next to the manifests, "
+        "else ~/.local/state/storplan/state.db)",
     )
+
+
+def open_state(args: argparse.Namespace, *, write: bool, paths: Any = None) -> Any:
+    """The state store of a command: the one place every command resolves it
+    (``--state`` > ``$STORPLAN_STATE`` > ``.storplan.yaml`` next to ``paths`` > default)."""
+    from storplan.state import open_store
+    from storplan.state.config import resolve
+
+    where = paths if paths is not None else getattr(args, "paths", None) or ()
+    return open_store(resolve(args.state, list(where)), write=write)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -79,8 +90,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="NAME",
-        help="plan only this array entry (every file that declares it is still read); "
-        "repeatable",
+        help="plan only this array entry (every file that declares it is still read); repeatable",
     )
 
 
@@ -189,12 +199,11 @@ def run_plan(args: argparse.Namespace) -> int:
     from storplan.errors import PlanError
     from storplan.manifest import load_manifest
     from storplan.plan import StoreMemory, make_plan, render_markdown, summary_line
-    from storplan.state import open_store
 
     # Offline: each array's provider checks run while it is planned, on its one connection.
     manifest = load_manifest(args.paths, offline=True)
     failed: PlanError | None = None
-    with open_store(args.state, write=False) as store:  # plan writes nothing to the store
+    with open_state(args, write=False) as store:  # plan writes nothing to the store
         try:
             plan = make_plan(
                 manifest,
@@ -238,9 +247,7 @@ def _save(plan: Any, args: argparse.Namespace) -> None:
     """Write the plan signed with the state store's key (created on first use), mode 0600."""
     import os
 
-    from storplan.state import open_store
-
-    with open_store(args.state, write=True) as store:
+    with open_state(args, write=True) as store:
         key = store.secret_key(create=True)
     text = plan.to_json(key)
     temporary = f"{args.out}.{os.getpid()}.tmp"
@@ -264,7 +271,6 @@ def _confirm(args: argparse.Namespace, plan: Any) -> bool:
 def run_apply(args: argparse.Namespace) -> int:
     from storplan.apply import ApplyInterrupted, ApplyOptions, apply_manifest, apply_saved_plan
     from storplan.errors import ApplyRefused
-    from storplan.state import open_store
 
     from .progress import ApplyProgress
 
@@ -299,7 +305,7 @@ def run_apply(args: argparse.Namespace) -> int:
         all_or_nothing=args.all_or_nothing,
         scope=_scope(args),
     )
-    with open_store(args.state, write=True) as store:
+    with open_state(args, write=True) as store:
         try:
             if saved:
                 report = apply_saved_plan(

@@ -170,6 +170,14 @@ class Plan:
             "actions": [a.to_dict() for a in self.actions],
         }
 
+    def digest(self) -> str:
+        """A short digest of what the plan does (its action ids, in order): what a lock's
+        holder row records, so that two runners can tell whether they apply the same plan."""
+        import hashlib
+
+        text = "\n".join(a.id for a in self.actions)
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
+
     def to_json(self, key: bytes | None = None) -> str:
         """The plan document; with the state store's ``key`` it is signed (a MAC)."""
         from .signing import sign

@@ -65,6 +65,8 @@ class LockInfo:
     acquired_at: float
     apply_id: str = ""
     command: str = ""
+    plan: str = ""
+    """The digest of the plan its apply runs (:meth:`storplan.plan.Plan.digest`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,17 +206,23 @@ class StateStore(ABC):
         """
 
     @abstractmethod
-    def attach(self, lock: Lock, apply_id: str) -> None:
-        """Record which apply holds ``lock``."""
+    def attach(self, lock: Lock, apply_id: str, plan: str = "") -> None:
+        """Record which apply holds ``lock``, and the digest of the plan it runs."""
 
     @abstractmethod
     def release(self, lock: Lock) -> None:
         """Give a lock back."""
 
     @abstractmethod
-    def unlock(self, lock_id: str) -> str:
-        """Remove a lock by id (manual recovery; the holder's apply is marked abandoned);
-        returns the array identity it locked."""
+    def unlock(self, lock_id: str, *, terminate: bool = False) -> str:
+        """Remove a lock by id (manual recovery; the holder's apply is marked abandoned and
+        the removal journalled in it); returns the array identity it locked.  ``terminate``
+        (PostgreSQL) first ends the holder's live database session, which frees its lock.
+
+        Raises:
+            NotFound: no such lock.
+            StateStoreError: the holder is alive and cannot be stopped this way.
+        """
 
     @abstractmethod
     def locks(self) -> list[LockInfo]:
@@ -233,6 +241,16 @@ class StateStore(ABC):
     @abstractmethod
     def record_chap_digest(self, array_key: str, initiator: str, digest: str) -> None:
         """Remember the keyed digest of the CHAP secret just set."""
+
+    # -------------------------------------------------------------------- migration
+    @abstractmethod
+    def dump(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Every record but the locks, by table (:data:`.migrate.COLUMNS`); empty when the
+        store does not exist yet."""
+
+    @abstractmethod
+    def load(self, records: dict[str, list[tuple[Any, ...]]]) -> None:
+        """Insert records :meth:`dump` returned, in one transaction (the store is empty)."""
 
     @abstractmethod
     def close(self) -> None:

@@ -1,9 +1,7 @@
 """The embedded state store: one SQLite file (WAL; one transaction per change).
 
-Locks are rows: a lock whose holder died on this host is taken over (its apply marked
-``abandoned``); any other is removed with ``storplan unlock``.  Such locks only coordinate
-processes that share the file: two machines with two files hold two locks for one array
-(docs/plan-apply.md, "State and locks for teams").
+Locks are rows (:mod:`.sqlite_locks`); every write about an array first checks this
+process's fencing token for it (:mod:`.fencing`), in the write's own transaction.
 """
 
 from __future__ import annotations
@@ -16,26 +14,24 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from ..errors import LockHeld, NotFound, StateStoreError
+from ..errors import NotFound, StateStoreError
 from .base import (
     ABANDONED,
     RUNNING,
     ApplyRecord,
-    Lock,
-    LockInfo,
     Ownership,
     StateStore,
     Step,
     Unfinished,
 )
+from .fencing import Fence, host_name, new_id
 from .sqlite_file import _database_error, open_database
+from .sqlite_locks import SqliteLocks
 
 __all__ = ["SqliteStateStore"]
 
-_PID_MAX = 1 << 22  # Linux's pid_max ceiling
 
-
-class SqliteStateStore(StateStore):
+class SqliteStateStore(SqliteLocks, StateStore):
     """A state store in one SQLite file (see the module docstring).  Safe to share between
     processes; one instance serves every thread of a process."""
 
@@ -44,6 +40,7 @@ class SqliteStateStore(StateStore):
         self.read_only = not write
         self.conn = open_database(path, write=write)
         self._lock = threading.RLock()
+        self.fence = Fence()
 
     def close(self) -> None:
         if self.conn is not None:
@@ -87,22 +84,40 @@ class SqliteStateStore(StateStore):
                 self.conn.execute("ROLLBACK")
                 raise _database_error(self.location, exc) from None
 
+    @contextmanager
+    def _fenced(self, array_key: str) -> Iterator[tuple[sqlite3.Connection, int]]:
+        """A write transaction about ``array_key`` that first checks the fencing tokens of
+        the locks this store holds for it (:mod:`.fencing`); yields the token to record."""
+        with self._tx() as conn:
+            covering = self.fence.covering(array_key)
+            tokens: dict[str, int] = {}
+            if covering:
+                marks = ",".join("?" * len(covering))
+                tokens = dict(
+                    conn.execute(
+                        f"SELECT lock_key, token FROM locks WHERE lock_key IN ({marks})",
+                        [lock.lock_key for lock in covering],
+                    ).fetchall()
+                )
+            self.fence.check_all(covering, tokens, self.location)
+            yield conn, max((lock.token for lock in covering), default=0)
+
     # ------------------------------------------------------------------ ownership
     def owned(self, array_key: str) -> dict[str, bool]:
         rows = self._rows("SELECT key, protect FROM owned WHERE array_key = ?", array_key)
         return {key: bool(protect) for key, protect in rows}
 
     def record_owned(self, array_key: str, key: str, protect: bool = False) -> None:
-        with self._tx() as conn:
-            _own(conn, array_key, key, protect)
+        with self._fenced(array_key) as (conn, token):
+            _own(conn, array_key, key, protect, token)
 
     def forget_owned(self, array_key: str, key: str) -> None:
-        with self._tx() as conn:
+        with self._fenced(array_key) as (conn, _token):
             conn.execute("DELETE FROM owned WHERE array_key = ? AND key = ?", (array_key, key))
 
     def set_protected(self, array_key: str, protected: Iterable[str]) -> None:
         wanted = set(protected)
-        with self._tx() as conn:
+        with self._fenced(array_key) as (conn, _token):
             for key, flag in conn.execute(
                 "SELECT key, protect FROM owned WHERE array_key = ?", (array_key,)
             ).fetchall():
@@ -113,7 +128,7 @@ class SqliteStateStore(StateStore):
                     )
 
     def adopt_legacy(self, legacy_key: str, array_key: str) -> int:
-        with self._tx() as conn:
+        with self._fenced(array_key) as (conn, _token):
             has = conn.execute("SELECT 1 FROM owned WHERE array_key = ?", (array_key,)).fetchone()
             if has is not None or legacy_key == array_key:
                 return 0
@@ -124,12 +139,12 @@ class SqliteStateStore(StateStore):
 
     # ------------------------------------------------------------------ journal
     def begin_apply(self, manifest: str, arrays: Sequence[tuple[str, str]], command: str) -> str:
-        apply_id = time.strftime("%Y%m%dT%H%M%S") + "-" + _token(6)
+        apply_id = time.strftime("%Y%m%dT%H%M%S") + "-" + new_id(6)
         with self._tx() as conn:
             conn.execute(
                 "INSERT INTO applies(id, started_at, finished_at, status, manifest, pid, host, "
                 "command) VALUES (?, ?, NULL, ?, ?, ?, ?, ?)",
-                (apply_id, time.time(), RUNNING, manifest, os.getpid(), _host(), command),
+                (apply_id, time.time(), RUNNING, manifest, os.getpid(), host_name(), command),
             )
             conn.executemany(
                 "INSERT OR IGNORE INTO apply_arrays VALUES (?, ?, ?)",
@@ -148,19 +163,19 @@ class SqliteStateStore(StateStore):
         ownership: Ownership | None = None,
         owns: str = "",
     ) -> None:
-        with self._tx() as conn:
+        with self._fenced(array_key) as (conn, token):
             seq = conn.execute(
                 "SELECT coalesce(max(seq), 0) + 1 FROM journal WHERE apply_id = ?", (apply_id,)
             ).fetchone()[0]
             conn.execute(
-                "INSERT INTO journal VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (apply_id, seq, time.time(), action_id, state, message, array_key, owns),
+                "INSERT INTO journal VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (apply_id, seq, time.time(), action_id, state, message, array_key, owns, token),
             )
             if ownership is not None:
-                _change(conn, array_key, ownership)
+                _change(conn, array_key, ownership, token)
 
     def end_apply(self, apply_id: str, status: str) -> None:
-        with self._tx() as conn:
+        with self._fenced("") as (conn, _token):
             conn.execute(
                 "UPDATE applies SET finished_at = ?, status = ? WHERE id = ?",
                 (time.time(), status, apply_id),
@@ -222,94 +237,23 @@ class SqliteStateStore(StateStore):
         )
         return [Unfinished(*r) for r in rows]
 
-    # ------------------------------------------------------------------ locks
-    def acquire(
-        self, lock_key: str, *, timeout: float = 0.0, command: str = "", label: str = ""
-    ) -> Lock:
-        lock_id, host = _token(12), _host()
-        deadline = time.monotonic() + timeout
-        while True:
-            granted, holder = self._try_lock(lock_key, lock_id, host, command)
-            if granted is not None:
-                return granted
-            assert holder is not None
-            if time.monotonic() >= deadline:
-                raise LockHeld(
-                    f"{label or lock_key} is locked by pid {holder.pid} on {holder.host} "
-                    f"({holder.command or 'an apply'}; lock {holder.lock_id}, taken "
-                    f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.localtime(holder.acquired_at))})",
-                    hint="wait for it, pass --lock-timeout SECONDS, or if that apply is gone: "
-                    f"storplan unlock {holder.lock_id}",
-                )
-            time.sleep(0.1)
+    # ------------------------------------------------------------------ migration
+    def dump(self) -> dict[str, list[tuple[Any, ...]]]:
+        from .migrate import dump_tables
 
-    def _try_lock(
-        self, lock_key: str, lock_id: str, host: str, command: str
-    ) -> tuple[Lock | None, LockInfo | None]:
+        if self.conn is None:
+            return {}
+        with self._lock:
+            return dump_tables(self.conn)
+
+    def load(self, records: dict[str, list[tuple[Any, ...]]]) -> None:
+        from .migrate import load_tables, top_token
+
+        top = top_token(records)
         with self._tx() as conn:
-            row = conn.execute(
-                "SELECT lock_key, lock_id, pid, host, acquired_at, apply_id, command FROM locks "
-                "WHERE lock_key = ?",
-                (lock_key,),
-            ).fetchone()
-            if row is not None:
-                holder = self._holder(row)
-                if not (holder.host == host and not _alive(holder.pid)):
-                    return None, holder  # a live holder (or one on another host)
-                _abandon(conn, holder.apply_id)
-            token = int(
-                conn.execute(
-                    "SELECT coalesce(max(CAST(value AS INTEGER)), 0) + 1 FROM meta "
-                    "WHERE key = 'lock_token'"
-                ).fetchone()[0]
-            )
-            conn.execute("INSERT OR REPLACE INTO meta VALUES ('lock_token', ?)", (str(token),))
-            conn.execute(
-                "INSERT OR REPLACE INTO locks VALUES (?, ?, ?, ?, ?, '', ?, ?)",
-                (lock_key, lock_id, os.getpid(), host, time.time(), command, token),
-            )
-        return Lock(lock_key, lock_id, token), None
-
-    def _holder(self, row: Any) -> LockInfo:
-        pid, acquired = row[2], row[4]
-        if (
-            not isinstance(pid, int)
-            or not 0 < pid < _PID_MAX
-            or not isinstance(acquired, int | float)
-        ):
-            raise StateStoreError(
-                f"state store {self.location}: the lock {row[1]!r} of {row[0]} holds an "
-                f"invalid process id {pid!r}",
-                hint=f"if no apply is running: storplan unlock {row[1]}",
-            )
-        return LockInfo(row[0], row[1], pid, str(row[3]), float(acquired), row[5], row[6])
-
-    def attach(self, lock: Lock, apply_id: str) -> None:
-        with self._tx() as conn:
-            conn.execute(
-                "UPDATE locks SET apply_id = ? WHERE lock_id = ?", (apply_id, lock.lock_id)
-            )
-
-    def release(self, lock: Lock) -> None:
-        with self._tx() as conn:
-            conn.execute("DELETE FROM locks WHERE lock_id = ?", (lock.lock_id,))
-
-    def unlock(self, lock_id: str) -> str:
-        with self._tx() as conn:
-            row = conn.execute(
-                "SELECT lock_key, apply_id FROM locks WHERE lock_id = ?", (lock_id,)
-            ).fetchone()
-            if row is None:
-                raise NotFound(f"no lock {lock_id!r} in {self.location}")
-            _abandon(conn, row[1])
-            conn.execute("DELETE FROM locks WHERE lock_id = ?", (lock_id,))
-        return str(row[0])
-
-    def locks(self) -> list[LockInfo]:
-        rows = self._rows(
-            "SELECT lock_key, lock_id, pid, host, acquired_at, apply_id, command FROM locks"
-        )
-        return [LockInfo(r[0], r[1], int(r[2]) if str(r[2]).isdigit() else 0, *r[3:]) for r in rows]
+            load_tables(conn, records, "?")
+            if top:
+                conn.execute("INSERT OR REPLACE INTO meta VALUES ('lock_token', ?)", (str(top),))
 
     # ------------------------------------------------------------------ keys
     def secret_key(self, *, create: bool) -> bytes | None:
@@ -334,60 +278,31 @@ class SqliteStateStore(StateStore):
         return str(rows[0][0]) if rows else None
 
     def record_chap_digest(self, array_key: str, initiator: str, digest: str) -> None:
-        with self._tx() as conn:
+        with self._fenced(array_key) as (conn, _token):
             conn.execute(
                 "INSERT OR REPLACE INTO chap_digests VALUES (?, ?, ?, ?)",
                 (array_key, initiator, digest, time.time()),
             )
 
 
-def _own(conn: sqlite3.Connection, array_key: str, key: str, protect: bool) -> None:
+def _own(conn: sqlite3.Connection, array_key: str, key: str, protect: bool, token: int) -> None:
     conn.execute(
-        "INSERT INTO owned VALUES (?, ?, ?, ?) ON CONFLICT(array_key, key) DO UPDATE SET "
+        "INSERT INTO owned VALUES (?, ?, ?, ?, ?) ON CONFLICT(array_key, key) DO UPDATE SET "
         "protect = excluded.protect",
-        (array_key, key, int(protect), time.time()),
+        (array_key, key, int(protect), time.time(), token),
     )
 
 
-def _change(conn: sqlite3.Connection, array_key: str, change: Ownership) -> None:
+def _change(conn: sqlite3.Connection, array_key: str, change: Ownership, token: int) -> None:
     if change.change == "add":
         conn.execute(
-            "INSERT OR IGNORE INTO owned VALUES (?, ?, 0, ?)", (array_key, change.key, time.time())
+            "INSERT OR IGNORE INTO owned VALUES (?, ?, 0, ?, ?)",
+            (array_key, change.key, time.time(), token),
         )
     elif change.change == "forget":
         conn.execute("DELETE FROM owned WHERE array_key = ? AND key = ?", (array_key, change.key))
     elif change.change == "rename":
         conn.execute(
-            "UPDATE OR REPLACE owned SET key = ? WHERE array_key = ? AND key = ?",
-            (change.new, array_key, change.key),
+            "UPDATE OR REPLACE owned SET key = ?, token = ? WHERE array_key = ? AND key = ?",
+            (change.new, token, array_key, change.key),
         )
-
-
-def _abandon(conn: sqlite3.Connection, apply_id: str) -> None:
-    """Mark a dead holder's apply (if it was still running) as abandoned."""
-    if apply_id:
-        conn.execute(
-            "UPDATE applies SET status = ?, finished_at = ? WHERE id = ? AND status = ?",
-            (ABANDONED, time.time(), apply_id, RUNNING),
-        )
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError, ValueError):
-        return True
-    return True
-
-
-def _host() -> str:
-    import socket  # only when a lock is taken: plan and show never need it
-
-    return socket.gethostname()
-
-
-def _token(length: int) -> str:
-    """A random hexadecimal id of ``length`` digits (apply and lock ids)."""
-    return os.urandom((length + 1) // 2).hex()[:length]

@@ -18,16 +18,17 @@ import stat
 import time
 
 from ..errors import StateStoreError
+from .schema import SCHEMA_VERSION, too_new
 
 __all__ = ["SCHEMA_VERSION", "open_database"]
 
-SCHEMA_VERSION = 2
 _HEADER = b"SQLite format 3\x00"
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS owned(array_key TEXT NOT NULL, key TEXT NOT NULL, "
-    "protect INTEGER NOT NULL DEFAULT 0, recorded_at REAL NOT NULL, PRIMARY KEY(array_key, key))",
+    "protect INTEGER NOT NULL DEFAULT 0, recorded_at REAL NOT NULL, "
+    "token INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(array_key, key))",
     "CREATE TABLE IF NOT EXISTS applies(id TEXT PRIMARY KEY, started_at REAL NOT NULL, "
     "finished_at REAL, status TEXT NOT NULL, manifest TEXT NOT NULL, pid INTEGER NOT NULL "
     "DEFAULT 0, host TEXT NOT NULL DEFAULT '', command TEXT NOT NULL DEFAULT '')",
@@ -36,11 +37,11 @@ _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS journal(apply_id TEXT NOT NULL, seq INTEGER NOT NULL, "
     "at REAL NOT NULL, action_id TEXT NOT NULL, state TEXT NOT NULL, message TEXT NOT NULL, "
     "array_key TEXT NOT NULL DEFAULT '', owns TEXT NOT NULL DEFAULT '', "
-    "PRIMARY KEY(apply_id, seq))",
+    "token INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(apply_id, seq))",
     "CREATE TABLE IF NOT EXISTS locks(lock_key TEXT PRIMARY KEY, lock_id TEXT NOT NULL, "
     "pid INTEGER NOT NULL, host TEXT NOT NULL, acquired_at REAL NOT NULL, "
     "apply_id TEXT NOT NULL DEFAULT '', command TEXT NOT NULL DEFAULT '', "
-    "token INTEGER NOT NULL DEFAULT 0)",
+    "token INTEGER NOT NULL DEFAULT 0, plan TEXT NOT NULL DEFAULT '')",
     "CREATE TABLE IF NOT EXISTS chap_digests(array_key TEXT NOT NULL, initiator TEXT NOT NULL, "
     "digest TEXT NOT NULL, recorded_at REAL NOT NULL, PRIMARY KEY(array_key, initiator))",
 )
@@ -56,6 +57,13 @@ _UPGRADE_1 = (
     "ALTER TABLE journal ADD COLUMN owns TEXT NOT NULL DEFAULT ''",
     "DROP TABLE locks",
 )
+# Schema 2 -> 3: steps and ownership records carry the fencing token they were written under;
+# a lock's holder row the digest of its plan.
+_TOKENS = (
+    "ALTER TABLE owned ADD COLUMN token INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE journal ADD COLUMN token INTEGER NOT NULL DEFAULT 0",
+)
+_UPGRADE_2 = (*_TOKENS, "ALTER TABLE locks ADD COLUMN plan TEXT NOT NULL DEFAULT ''")
 
 
 def _refuse(path: str, what: str, hint: str) -> StateStoreError:
@@ -183,18 +191,21 @@ def _schema(conn: sqlite3.Connection, path: str, write: bool) -> None:
         return
     if "owned" not in tables:
         raise _refuse(path, "is an SQLite database but not a state store", "fix --state")
-    version = 1
-    if "meta" in tables:
-        row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        version = int(row[0]) if row and str(row[0]).isdigit() else 0
-    if version > SCHEMA_VERSION or version < 1:
-        raise _refuse(
-            path,
-            f"has schema version {version}; this storplan knows {SCHEMA_VERSION}",
-            "use the storplan that wrote it, or a newer one",
-        )
+    version = _version(conn)
+    if version > SCHEMA_VERSION:
+        raise too_new(path, version)
+    if version < 1:
+        raise _refuse(path, f"has an invalid schema version ({version})", "restore a backup")
     if version < SCHEMA_VERSION and write:
         _upgrade(conn)
+
+
+def _version(conn: sqlite3.Connection) -> int:
+    """The schema version (1: no ``meta`` table yet; 0: unreadable)."""
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone() is None:
+        return 1
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row and str(row[0]).isdigit() else 0
 
 
 def _create(conn: sqlite3.Connection) -> None:
@@ -212,13 +223,20 @@ def _create(conn: sqlite3.Connection) -> None:
 def _upgrade(conn: sqlite3.Connection) -> None:
     conn.execute("BEGIN IMMEDIATE")
     try:
-        has_meta = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone()
-        if has_meta is None:  # still schema 1 (no other process upgraded it meanwhile)
+        version = _version(conn)  # again: another process may have upgraded it meanwhile
+        if version == 1:
             for statement in _UPGRADE_1:
                 conn.execute(statement)
-            for statement in _SCHEMA:
+            for statement in _SCHEMA:  # the tables schema 1 lacked, as schema 3 has them
                 conn.execute(statement)
-            conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
+            for statement in _TOKENS:  # the tables schema 1 had
+                conn.execute(statement)
+            version = 3
+        if version == 2:
+            for statement in _UPGRADE_2:
+                conn.execute(statement)
+            version = 3
+        conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (version,))
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

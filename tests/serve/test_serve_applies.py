@@ -115,12 +115,15 @@ def test_concurrent_api_and_cli_applies_never_interleave(served: Served, tmp_pat
     status, _, headers = c.request("POST", "/applies", body)
     assert status == 202
     with open_store(str(served.state), write=False) as store:
-        for _ in range(600):  # until the API's apply holds the lock (bounded)
-            if any("POST /applies" in lock.command for lock in store.locks()):
+        # Until this apply has begun (its journal record exists only once it holds the lock,
+        # and the lock is released after the record ends): a lock row alone may still be
+        # the previous test's apply, releasing (bounded).
+        for _ in range(1200):
+            if any(a.manifest == "api-race" and a.finished_at is None for a in store.applies(5)):
                 break
             time.sleep(0.01)
         else:
-            raise AssertionError("the API's apply never took the lock")
+            raise AssertionError("the API's apply never began")
     command = [STORPLAN, "apply", "--yes", "--lock-timeout", "120", "--state", str(served.state),
                str(cli_manifest)]  # fmt: skip
     cli = subprocess.run(
