@@ -93,6 +93,15 @@ def _path(base: str, value: Any, path: str, key: str) -> str:
     return os.path.normpath(os.path.join(base, os.path.expanduser(value)))
 
 
+def _state(base: str, value: Any, path: str) -> str | None:
+    """The state store: a URL as written (``postgresql://...``), a file path made absolute."""
+    from ..state import is_url
+
+    if isinstance(value, str) and is_url(value):
+        return value
+    return None if value is None else _path(base, value, path, "state")
+
+
 def _array(name: Any, data: Any, path: str) -> ArrayConfig:
     if not isinstance(name, str) or not name or not isinstance(data, dict):
         raise _fail(path, f"array {name!r} must be a mapping with uri:")
@@ -165,7 +174,7 @@ def load_config(path: str) -> ServeConfig:
         cert=optional(tls.get("cert"), "tls.cert"),
         key=optional(tls.get("key"), "tls.key"),
         client_ca=optional(tls.get("client_ca"), "tls.client_ca"),
-        state=optional(data.get("state"), "state"),
+        state=_state(base, data.get("state"), full),
         tokens=_path(base, data.get("tokens") or "tokens.json", full, "tokens"),
         arrays={str(n): _array(n, a, full) for n, a in arrays.items()},
         max_failures=most,

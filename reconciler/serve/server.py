@@ -52,6 +52,7 @@ def check_listen(config: ServeConfig, listen: str, plain_http: bool) -> tuple[st
 def services_for(config: ServeConfig) -> Services:
     """The shared services of a server over ``config`` (the state store is opened)."""
     from ..state import open_store
+    from ..state.config import resolve
     from .app import Services
     from .arrays import ArrayHub
     from .auth import FailureLimiter, certificate_identities
@@ -60,7 +61,9 @@ def services_for(config: ServeConfig) -> Services:
 
     return Services(
         ArrayHub(config),
-        open_store(config.state, write=True),
+        # As every command resolves it: state:, else $STORPLAN_STATE, else .storplan.yaml next
+        # to serve.yaml (whose state: block also holds PostgreSQL's password and TLS settings).
+        open_store(resolve(config.state, [config.path]), write=True),
         TokenStore(config.tokens),
         AppliesBook(),
         FailureLimiter(config.max_failures, config.failure_window),

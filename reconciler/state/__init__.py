@@ -47,6 +47,7 @@ __all__ = [
     "Step",
     "Unfinished",
     "default_location",
+    "is_url",
     "open_store",
 ]
 
@@ -56,6 +57,13 @@ SUPPORTED = (
 )
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 _URL = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*):(//)?")
+
+
+def is_url(location: str) -> bool:
+    """True if ``location`` names its kind of store (``postgresql://...``, ``sqlite:PATH``),
+    false for a plain file path (a drive letter is not a scheme)."""
+    match = _URL.match(location)
+    return match is not None and len(match.group("scheme")) > 1
 
 
 def default_location() -> str:
@@ -82,7 +90,7 @@ def open_store(location: str | StateConfig | None = None, *, write: bool = True)
     chosen = config.location if config else (location or default_location())
     assert isinstance(chosen, str)
     match = _URL.match(chosen)
-    if match is not None and len(match.group("scheme")) > 1:  # C:\\ is a drive, not a scheme
+    if match is not None and is_url(chosen):
         scheme = match.group("scheme").lower()
         if scheme in POSTGRES_SCHEMES:
             from .postgres import PostgresStateStore
