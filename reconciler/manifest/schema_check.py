@@ -8,7 +8,6 @@ mapping that lacks it, a wrong type says what was expected.  YAML 1.1 look-alike
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Callable
 from functools import cache
@@ -158,6 +157,8 @@ class _Reporter:
         elif kind in ("enum", "const"):
             allowed = [_yaml(a) for a in (schema.get("enum") or [schema.get("const")])]
             spelled = shown(instance, path, _yaml)
+            import difflib  # only to explain an invalid document
+
             close = difflib.get_close_matches(spelled, allowed, 1) if spelled != HIDDEN else []
             hint = f"did you mean {close[0]}?" if close else f"choose one of: {', '.join(allowed)}"
             self.add("schema.value", f"{spelled} is not allowed here", path, hint)
@@ -235,6 +236,8 @@ class _Reporter:
                     "password: {env: ARRAY_PASSWORD} under credentials"
                 )
             else:
+                import difflib
+
                 close = difflib.get_close_matches(key, known, 1, 0.6)
                 hint = (
                     f"did you mean {close[0]!r}?"

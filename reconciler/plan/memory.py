@@ -8,8 +8,6 @@ applied (a keyed digest is kept, never the secret: a rotated secret is a change)
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from typing import TYPE_CHECKING, Protocol
 
 from .builder import Ownership
@@ -35,6 +33,9 @@ class Memory(Protocol):
 
 def secret_digest(key: bytes, secret: Secret) -> str:
     """The keyed digest storplan keeps of an applied secret (HMAC-SHA-256)."""
+    import hashlib  # only for CHAP settings: a plan without them never loads OpenSSL
+    import hmac
+
     return hmac.new(key, secret.reveal().encode(), hashlib.sha256).hexdigest()
 
 
@@ -63,6 +64,8 @@ class StoreMemory:
             secret = reference.read("CHAP secret")
         except StorplanError:
             return False  # preflight reports a secret that cannot be read, where it is named
+        import hmac
+
         return not hmac.compare_digest(stored, secret_digest(key, secret))
 
 
