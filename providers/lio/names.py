@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 
 from storplan.model.capabilities import Limits
+from storplan.providers.kit.pools import LVM_NAME
 from storplan.size import Size
 
 __all__ = [
@@ -31,8 +32,6 @@ _LVM_RESERVED = (
 NAME_PATTERN = rf"(?!snapshot|pvmove)(?!.*(?:{_LVM_RESERVED}))[A-Za-z0-9][A-Za-z0-9_-]*"
 """storplan names on LIO: no dots (rtslib group tags), nothing LVM reserves."""
 
-LVM_NAME = r"(?!\.\.?$)(?!-)[A-Za-z0-9+_.-]{1,127}"
-"""What LVM accepts as a volume group or logical volume name."""
 
 LIMITS = Limits(
     name_pattern=NAME_PATTERN,
