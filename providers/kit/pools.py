@@ -21,10 +21,26 @@ from dataclasses import dataclass
 
 from storplan.errors import InvalidArgument
 
-__all__ = ["LVM_NAME", "PoolConfig", "PoolRules", "pool_from_mapping", "pool_from_text"]
+from .lvm import LvmReport
+
+__all__ = [
+    "LVM_NAME",
+    "LVM_SAFE_NAME",
+    "PoolConfig",
+    "PoolRules",
+    "lvm_capacity",
+    "pool_from_mapping",
+    "pool_from_text",
+]
 
 LVM_NAME = r"(?!\.\.?$)(?!-)[A-Za-z0-9+_.-]{1,127}"
 """What LVM accepts as a volume group or logical volume name."""
+_LVM_RESERVED = (
+    "_cdata|_cmeta|_corig|_iorig|_imeta|_mimage|_mlog|_pmspare|_rimage|_rmeta|"
+    "_tdata|_tmeta|_vdata|_vorigin|_wcorig"
+)
+LVM_SAFE_NAME = rf"(?!snapshot|pvmove)(?!.*(?:{_LVM_RESERVED}))[A-Za-z0-9][A-Za-z0-9_-]*"
+"""storplan names that are safe in LV names: no dots, nothing LVM reserves."""
 _DM_NAME_MAX = 127  # device-mapper names ("VG-LV", dashes doubled) are at most 127 bytes
 
 
@@ -114,3 +130,17 @@ def _pool(rules: PoolRules, name: str, kind: str, location: str, ratio: float) -
                 hint="use a shorter volume group name",
             )
     return PoolConfig(name, kind, location, ratio)
+
+
+def lvm_capacity(report: LvmReport | None, pool: PoolConfig) -> tuple[int, int, list[str]]:
+    """(total, free, problems) of an LVM pool: the volume group's extents for ``lvm``, the
+    thin pool's unallocated data for ``lvm-thin``."""
+    group = report.groups.get(pool.vg) if report else None
+    if group is None:
+        return 0, 0, [f"volume group {pool.vg!r} does not exist"]
+    if pool.kind == "lvm":
+        return group.size, group.free, []
+    tp = report.volumes.get((pool.vg, pool.thin_pool)) if report else None
+    if tp is None or not tp.is_thin_pool:
+        return 0, 0, [f"thin pool {pool.location!r} does not exist"]
+    return tp.size, int(tp.size * (100 - (tp.data_percent or 0.0)) / 100), []
