@@ -25,7 +25,7 @@ from .etab import DEFAULT_ANON, EtabEntry, options_from_entries, read_etab
 from .exportsfile import Written, read_exports
 from .mounts import Mount, mount_table
 from .options import NfsOptions
-from .resolve import served_form
+from .resolve import served_key
 from .storage import Inventory, take_inventory
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ def read_written(options: NfsOptions) -> dict[str, Written]:
 
 
 def _normal(options: ExportOptions) -> tuple[object, ...]:
-    clients = sorted((served_form(c.match), c.access, c.squash) for c in options.clients)
+    clients = sorted((served_key(c.match), c.access, c.squash) for c in options.clients)
     anon = (options.anon_uid, options.anon_gid)
     return (
         clients,

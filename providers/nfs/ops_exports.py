@@ -29,7 +29,7 @@ from .fstab import MountEntry
 from .mounts import mount, unmount
 from .observe import exported, read_written
 from .ops_files import FileSystemOps
-from .resolve import check_clients, served_form
+from .resolve import check_clients, served_key
 from .storage import persist
 
 __all__ = ["ExportOps", "check_export_options", "check_path"]
@@ -97,8 +97,9 @@ class ExportOps(FileSystemOps):
     def _verify(self, directory: str | None, wanted: ExportOptions | None) -> None:
         if directory is None or wanted is None:
             return
-        served = {e.client for e in read_etab(self.options.etab) if e.directory == directory}
-        missing = sorted(c.match for c in wanted.clients if served_form(c.match) not in served)
+        etab = read_etab(self.options.etab)
+        served = {served_key(e.client) for e in etab if e.directory == directory}
+        missing = sorted(c.match for c in wanted.clients if served_key(c.match) not in served)
         if missing:
             raise ProviderError(
                 f"exportfs did not export {directory} to {', '.join(missing)}",

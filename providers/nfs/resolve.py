@@ -4,7 +4,8 @@
 the rest, so the export silently serves fewer clients than asked; storplan refuses such a
 name before any change instead.  Names are compared in the form the kernel's table shows:
 ``exportfs`` replaces a host name by its canonical name (``getaddrinfo`` with
-``AI_CANONNAME``), so both sides of a diff are reduced to that.
+``AI_CANONNAME``), or by an address of it (see :func:`served_key`), so both sides of a diff
+are reduced to a key that does not depend on which.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from storplan.errors import InvalidArgument
 from storplan.model.nas import ExportClient, ExportOptions
 from storplan.providers.kit.nfsclients import canonical_match, kind_of, resolve
 
-__all__ = ["canonical_name", "check_clients", "served_form"]
+__all__ = ["canonical_name", "check_clients", "served_key"]
 
 
 def canonical_name(host: str) -> str:
@@ -57,7 +58,20 @@ def check_clients(options: ExportOptions) -> ExportOptions:
     return replace(options, clients=tuple(sorted(clients.values())))
 
 
-def served_form(match: str) -> str:
-    """How the kernel's table shows client ``match``."""
-    canonical = canonical_match(match)
-    return canonical_name(canonical) if kind_of(canonical) == "host" else canonical
+def served_key(match: str) -> str:
+    """What identifies client ``match`` in the kernel's table.
+
+    ``exportfs`` writes a host name as its canonical name, except when another export already
+    lists one of its addresses: then the name becomes that address (seen with nfs-utils 2.6.2).
+    So a host name is keyed by the addresses it resolves to, and an address by itself; other
+    matches (networks, wildcards, netgroups, ``*``) by their canonical form.
+    """
+    try:
+        canonical = canonical_match(match)
+    except InvalidArgument:
+        return match  # a hand-written oddity: only equal to itself
+    kind = kind_of(canonical)
+    if kind == "host":
+        addresses = resolve(canonical)
+        return ",".join(sorted(addresses)) if addresses else canonical_name(canonical)
+    return canonical
