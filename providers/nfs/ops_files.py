@@ -11,6 +11,7 @@ from storplan.size import Size
 
 from . import ids, storage
 from .base import NfsBase
+from .fstab import read_block
 from .names import EXTENT, check_name, limits_for
 from .observe import exported, read_written
 
@@ -24,8 +25,6 @@ class FileSystemOps(NfsBase):
         """Export paths (served or written) that show file system ``name``."""
         mount_point = self.options.mount_point(name)
         served = [e.path for e in exported(self.options, [name]).values() if e.filesystem == name]
-        from .fstab import read_block
-
         binds = {e.target for e in read_block(self.options.fstab)
                  if e.role == "bind" and e.source == mount_point}  # fmt: skip
         written = [

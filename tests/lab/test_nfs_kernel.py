@@ -96,8 +96,37 @@ def test_conformance_kit_passes_against_nfs(guest: NfsGuest) -> None:
     assert done.returncode == 0, output[cut:] + "\n...\n" + output[-6000:] + done.stderr[-2000:]
     summary = output.strip().splitlines()[-1]
     assert re.search(r"\d+ passed", summary), summary
+    print(f"conformance kit against {uri}: {summary}")  # shown with -rP
     left = guest.lab.run("lvs --noheadings -o lv_tags vg0; cat /etc/exports.d/*.exports").stdout
     assert "cfk-" not in left
+
+
+RESTORE = f"""
+import storplan, subprocess
+from pathlib import Path
+from storplan.model import Kind
+with storplan.connect("{URI}") as nas:
+    pool = nas.get(Kind.POOLS, "thin")
+    fs = nas.create_filesystem(pool, "scratch", 300 << 20).result
+    Path("/srv/storplan/scratch/data").write_text("old")
+    snap = nas.create_fs_snapshot(fs, "s1").result
+    Path("/srv/storplan/scratch/data").write_text("new")
+    restored = nas.restore_fs_snapshot(snap).result
+    print(Path("/srv/storplan/scratch/data").read_text(),
+          Path("/srv/storplan/.snapshots/scratch/s1/data").read_text(),
+          restored.size, [s.name for s in nas.observe({{Kind.FS_SNAPSHOTS}}).fs_snapshots])
+    nas.delete_fs_snapshot(snap)
+    nas.delete_filesystem(fs)
+"""
+
+
+def test_restore_on_xfs_keeps_the_snapshot_mounted(guest: NfsGuest) -> None:
+    """XFS refuses two mounts of one UUID without nouuid: restoring unmounts the snapshots,
+    swaps the LV and mounts everything again (the conformance kit ran this on ext4)."""
+    done = guest.lab.run(f"{GUEST_VENV}/bin/python -", input=RESTORE, timeout=1800)
+    assert done.stdout.split() == ["old", "old", str(300 << 20), "['s1']"], done.stderr
+    left = guest.lab.run("lvs --noheadings -o lv_name vg0; cat /etc/fstab").stdout
+    assert "scratch" not in left
 
 
 # ------------------------------------------------------------------------------ end to end
