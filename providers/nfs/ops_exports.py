@@ -15,7 +15,14 @@ from contextlib import suppress
 from dataclasses import replace
 from typing import Any
 
-from storplan.errors import AlreadyExists, InvalidArgument, NotFound, ProviderError, Unsupported
+from storplan.errors import (
+    AlreadyExists,
+    Busy,
+    InvalidArgument,
+    NotFound,
+    ProviderError,
+    Unsupported,
+)
 from storplan.model.enums import NFS_SECURITY_FLAVOURS, Kind
 from storplan.model.job import Job
 from storplan.model.nas import ExportOptions
@@ -26,7 +33,7 @@ from . import ids
 from .etab import read_etab
 from .exportsfile import render_exports
 from .fstab import MountEntry
-from .mounts import mount, unmount
+from .mounts import mount, mount_table, unmount
 from .observe import exported, read_written
 from .ops_files import FileSystemOps
 from .resolve import check_clients, served_key
@@ -140,7 +147,11 @@ class ExportOps(FileSystemOps):
                     f"{directory} is already exported, but not by storplan",
                     hint="choose another export path, or remove that export where it was made",
                 )
-            bind = MountEntry("bind", self.options.mount_point(stored.name), directory, "none")
+            source = self.options.mount_point(stored.name)
+            if source not in mount_table():  # a bind mount would show the empty directory
+                raise Busy(f"file system {stored.name!r} is not mounted at {source}",
+                           hint=f"mount it (mount {source}), then export it")  # fmt: skip
+            bind = MountEntry("bind", source, directory, "none")
             persist(self.options, add=(bind,))
             try:
                 mount(bind)
