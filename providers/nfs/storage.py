@@ -225,9 +225,14 @@ def restore(options: NfsOptions, stored: StoredFs, snapshot: StoredSnapshot,
     target = options.mount_point(stored.name)
     fs_type = fs_type_of(options, target)
     snapshot_entries = [snapshot_entry(options, s, fs_type) for s in others]
-    for entry in snapshot_entries:
-        unmount(entry.target, f"snapshot {entry.target}")
-    unmount(target, f"file system {stored.name!r}")
+    try:
+        for entry in snapshot_entries:
+            unmount(entry.target, f"snapshot {entry.target}")
+        unmount(target, f"file system {stored.name!r}")
+    except Busy:
+        for entry in snapshot_entries:  # put back what was unmounted before the refusal
+            mount(entry)
+        raise
     vg, lv_name = stored.lv.vg, stored.lv.name
     old = f"{lv_name}+"  # no snapshot LV ends with '+': snapshot names are never empty
     lvm.rename(vg, lv_name, old)

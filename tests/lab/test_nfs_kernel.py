@@ -114,7 +114,7 @@ with storplan.connect("{URI}") as nas:
     restored = nas.restore_fs_snapshot(snap).result
     print(Path("/srv/storplan/scratch/data").read_text(),
           Path("/srv/storplan/.snapshots/scratch/s1/data").read_text(),
-          restored.size, [s.name for s in nas.observe({{Kind.FS_SNAPSHOTS}}).fs_snapshots])
+          int(restored.size), [s.name for s in nas.observe({{Kind.FS_SNAPSHOTS}}).fs_snapshots])
     nas.delete_fs_snapshot(snap)
     nas.delete_filesystem(fs)
 """
