@@ -1,10 +1,4 @@
-"""Client matches: validation, one canonical form for both sides of a diff, Ganesha's order.
-
-A match is ``*``, a host name, a wildcard host pattern (``*.example.com``), an IPv4 or IPv6
-address, a CIDR network or ``@netgroup``.  The canonical form is what both the desired and the
-observed side are reduced to: addresses compressed, a one-address network written as the
-address (Ganesha reports ``127.0.0.1`` as ``127.0.0.1/32``), networks with their host bits
-cleared, names lower-cased.
+"""Client matches in Ganesha's order (the matches: :mod:`storplan.providers.kit.nfsclients`).
 
 Ganesha checks CLIENT blocks in file order and the first match wins, while the model keeps
 clients as a set sorted by match (where ``*`` sorts first and would shadow every other rule).
@@ -15,76 +9,10 @@ by decreasing prefix length, host names, wildcards, netgroups, and ``*`` last.
 from __future__ import annotations
 
 import ipaddress
-import re
-import socket
-import time
 
-from storplan.errors import InvalidArgument
+from storplan.providers.kit.nfsclients import canonical_match, kind_of, resolve
 
 __all__ = ["canonical_match", "kind_of", "resolve", "served_order"]
-
-_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
-_HOST = re.compile(rf"(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*\.?")
-_WILDCARD = re.compile(r"[a-z0-9*?.\[\]-]{1,253}")
-_NETGROUP = re.compile(r"@[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-
-
-def kind_of(match: str) -> str:
-    """``any``, ``address``, ``network``, ``netgroup``, ``wildcard`` or ``host`` of a
-    canonical match."""
-    if match == "*":
-        return "any"
-    if match.startswith("@"):
-        return "netgroup"
-    if "/" in match:
-        return "network"
-    try:
-        ipaddress.ip_address(match)
-    except ValueError:
-        return "wildcard" if any(c in match for c in "*?") else "host"
-    return "address"
-
-
-def canonical_match(text: str) -> str:
-    """The canonical form of a client match.
-
-    Raises:
-        InvalidArgument: ``text`` is none of the accepted forms (or could not be written into
-            a Ganesha ``Clients`` list safely).
-    """
-    value = text.strip() if isinstance(text, str) else ""
-    if value == "*":
-        return value
-    if value.startswith("@"):
-        if _NETGROUP.fullmatch(value) is None:
-            raise InvalidArgument(f"netgroup {text!r} is not a valid netgroup name")
-        return value
-    if "/" in value:
-        try:
-            network = ipaddress.ip_network(value, strict=False)
-        except ValueError:
-            raise InvalidArgument(
-                f"client {text!r} is not a valid CIDR network", hint="e.g. 10.0.0.0/24"
-            ) from None
-        if network.prefixlen == network.max_prefixlen:
-            return str(network.network_address)
-        return str(network)
-    try:
-        return str(ipaddress.ip_address(value))
-    except ValueError:
-        pass
-    lowered = value.lower()
-    if any(c in lowered for c in "*?"):
-        if _WILDCARD.fullmatch(lowered) is None:
-            raise InvalidArgument(f"client pattern {text!r} is not a host name pattern")
-        return lowered
-    if _HOST.fullmatch(lowered) is None:
-        raise InvalidArgument(
-            f"client {text!r} is not a host name, address, network, pattern or @netgroup",
-            hint="e.g. '*', db01.example.com, '*.example.com', 10.0.0.5, 10.0.0.0/24, @ops",
-        )
-    return lowered.rstrip(".")
-
 
 _RANK = {"address": 0, "network": 1, "host": 2, "wildcard": 3, "netgroup": 4, "any": 5}
 
@@ -102,30 +30,3 @@ def served_order(matches: list[str]) -> list[str]:
     """``matches`` (validated, in any spelling) in the order Ganesha must check them: most
     specific first."""
     return sorted(matches, key=_order_key)
-
-
-_RESOLVED: dict[str, tuple[float, list[str]]] = {}
-RESOLVE_TTL = 30.0
-"""Seconds a host name's addresses are reused: one ``plan`` observes every export several
-times, and a name that does not resolve costs a DNS round trip each time."""
-
-
-def resolve(host: str) -> list[str]:
-    """The addresses Ganesha would give a host-name client, in ``getaddrinfo`` order without
-    repeats (it resolves names once, when it reads the configuration); ``[]`` when the name
-    does not resolve.  Answers are reused for :data:`RESOLVE_TTL` seconds."""
-    now = time.monotonic()
-    cached = _RESOLVED.get(host)
-    if cached is not None and now - cached[0] < RESOLVE_TTL:
-        return list(cached[1])
-    try:
-        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except (OSError, UnicodeError):
-        infos = []
-    seen: list[str] = []
-    for info in infos:
-        address = str(ipaddress.ip_address(str(info[4][0]).partition("%")[0]))
-        if address not in seen:
-            seen.append(address)
-    _RESOLVED[host] = (now, seen)
-    return list(seen)

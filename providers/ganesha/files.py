@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
 from storplan.errors import InvalidArgument
+from storplan.providers.kit.files import write_atomically
 
 from .exportfile import ExportRecord, read_export
 from .options import GaneshaOptions
@@ -73,31 +74,10 @@ def read_records(options: GaneshaOptions) -> dict[int, ExportRecord]:
     return records
 
 
-def _write_atomically(path: str, text: str) -> None:
-    directory, name = os.path.split(path)
-    temporary = os.path.join(directory, f".{name}.storplan-tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
-    dir_fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-
-
 def write_record(options: GaneshaOptions, text: str, export_id: int) -> str:
     """Write an export's file; returns its path."""
     path = options.export_file(export_id)
-    _write_atomically(path, text)
+    write_atomically(path, text)
     return path
 
 
@@ -111,7 +91,7 @@ def write_index(options: GaneshaOptions, export_ids: set[int]) -> None:
     """Rewrite the index so that it includes exactly the files of ``export_ids``."""
     lines = ["# Written by storplan: the exports Ganesha reads at start (see export-*.conf)."]
     lines += [f"%include {quote(options.export_file(i))}" for i in sorted(export_ids)]
-    _write_atomically(options.index, "\n".join(lines) + "\n")
+    write_atomically(options.index, "\n".join(lines) + "\n")
 
 
 def indexed_ids(options: GaneshaOptions) -> set[int]:

@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from storplan.errors import AlreadyExists, CapacityExceeded, NotFound, ProviderError
-
-from .commands import run
+from storplan.providers.kit.commands import run
 
 __all__ = ["DirPool", "ImageFile", "remove_image"]
 

@@ -12,9 +12,16 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from storplan.providers.kit.lvm import (
+    REPLICA_TAG,
+    SNAPSHOT_TAG,
+    LogicalVolume,
+    LvmReport,
+    read_report,
+)
+
 from .configfs import Acl, LioTree, Tpg, read_tree
 from .dirpool import DirPool, ImageFile
-from .lvm import REPLICA_TAG, SNAPSHOT_TAG, LogicalVolume, LvmReport, read_report
 from .options import LioOptions, PoolConfig
 
 __all__ = ["Inventory", "StoredSnapshot", "StoredVolume", "take_inventory"]

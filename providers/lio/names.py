@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 
 from storplan.model.capabilities import Limits
+from storplan.providers.kit.pools import LVM_NAME, LVM_SAFE_NAME
 from storplan.size import Size
 
 __all__ = [
@@ -24,15 +25,9 @@ __all__ = [
 ]
 
 NAME_MAX_LENGTH = 48
-_LVM_RESERVED = (
-    "_cdata|_cmeta|_corig|_iorig|_imeta|_mimage|_mlog|_pmspare|_rimage|_rmeta|"
-    "_tdata|_tmeta|_vdata|_vorigin|_wcorig"
-)
-NAME_PATTERN = rf"(?!snapshot|pvmove)(?!.*(?:{_LVM_RESERVED}))[A-Za-z0-9][A-Za-z0-9_-]*"
+NAME_PATTERN = LVM_SAFE_NAME
 """storplan names on LIO: no dots (rtslib group tags), nothing LVM reserves."""
 
-LVM_NAME = r"(?!\.\.?$)(?!-)[A-Za-z0-9+_.-]{1,127}"
-"""What LVM accepts as a volume group or logical volume name."""
 
 LIMITS = Limits(
     name_pattern=NAME_PATTERN,

@@ -11,6 +11,7 @@ from storplan.model.block import AccessGroup, Initiator, Mapping, Pool, Replica,
 from storplan.model.enums import Health, Kind, LinkState, Provisioning, ReplicaKind
 from storplan.model.state import State
 from storplan.model.system import System, TargetPort
+from storplan.providers.kit.pools import lvm_capacity
 from storplan.size import Size
 
 from . import ids
@@ -113,20 +114,9 @@ def pool_model(inventory: Inventory, pool: PoolConfig) -> Pool:
             problems.append(f"directory {pool.location} is not usable: {exc.strerror}")
         provisioning = frozenset({thin, thick})
     else:
-        report = inventory.lvm
-        group = report.groups.get(pool.vg) if report else None
-        if group is None:
-            problems.append(f"volume group {pool.vg!r} does not exist")
-        elif pool.kind == "lvm":
-            total, free = group.size, group.free
-        else:
-            tp = report.volumes.get((pool.vg, pool.thin_pool)) if report else None
-            if tp is None or not tp.is_thin_pool:
-                problems.append(f"thin pool {pool.location!r} does not exist")
-            else:
-                total = tp.size
-                free = int(tp.size * (100 - (tp.data_percent or 0.0)) / 100)
-                metadata = tp.metadata_percent
+        total, free, problems = lvm_capacity(inventory.lvm, pool)
+        if pool.kind == "lvm-thin" and not problems and inventory.lvm is not None:
+            metadata = inventory.lvm.volumes[(pool.vg, pool.thin_pool)].metadata_percent
         provisioning = frozenset({thin if pool.kind == "lvm-thin" else thick})
     return Pool(
         ids.pool(pool.name),

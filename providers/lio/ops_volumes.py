@@ -20,11 +20,12 @@ from storplan.errors import (
 )
 from storplan.model.enums import Kind, ReplicaKind
 from storplan.model.job import Job
+from storplan.providers.kit import lvm
+from storplan.providers.kit.commands import run
 from storplan.size import Size
 
-from . import ids, lvm
+from . import ids
 from .base import LioBase
-from .commands import run
 from .dirpool import DirPool, remove_image
 from .inventory import Inventory, StoredSnapshot, StoredVolume
 from .names import LIMITS, check_object_name, snapshot_lv_name

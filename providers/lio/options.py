@@ -37,42 +37,21 @@ from storplan.errors import InvalidArgument
 from storplan.identifiers import canonical_iqn
 from storplan.providers.kit.options import OptionSpec, text
 from storplan.providers.kit.options import parse_options as kit_options
+from storplan.providers.kit.pools import PoolConfig, PoolRules, pool_from_mapping, pool_from_text
 from storplan.uri import ProviderURI
 
-from .names import LVM_NAME, NAME_MAX_LENGTH, check_object_name
+from .names import NAME_MAX_LENGTH, check_object_name
 
 __all__ = ["DEFAULT_CONFIG", "LioOptions", "PoolConfig", "parse_options"]
 
 DEFAULT_CONFIG = "/etc/storplan/lio.yaml"
 DEFAULT_CONFIGFS = "/sys/kernel/config/target"
 POOL_KINDS = ("lvm", "lvm-thin", "dir")
-_DM_NAME_MAX = 127  # device-mapper names ("VG-LV", dashes doubled) are at most 127 bytes
 _QUERY_OPTIONS = tuple(
     OptionSpec(key, text)
     for key in ("config", "pool", "target", "portal", "saveconfig", "configfs", "backups")
 )  # parsed below, with the configuration file they override
 _FILE_KEYS = {"target", "portals", "pools", "saveconfig", "configfs", "backups"}
-_POOL_KEYS = {"name", "oversubscription", *POOL_KINDS}
-
-
-@dataclass(frozen=True, slots=True)
-class PoolConfig:
-    """One configured pool.  ``location`` is ``VG``, ``VG/THINPOOL`` or an absolute path."""
-
-    name: str
-    kind: str
-    location: str
-    oversubscription: float = 10.0
-
-    @property
-    def vg(self) -> str:
-        """The volume group of an LVM pool."""
-        return self.location.partition("/")[0]
-
-    @property
-    def thin_pool(self) -> str:
-        """The thin pool LV of an ``lvm-thin`` pool."""
-        return self.location.partition("/")[2]
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,58 +132,16 @@ def _read_file(path: str | None) -> dict[str, Any]:
     return data
 
 
+_RULES = PoolRules("lio", POOL_KINDS, check_object_name, NAME_MAX_LENGTH)
+
+
 def _pool_from_text(text: str) -> PoolConfig:
     """``NAME:KIND:LOCATION`` from the URI."""
-    name, _, rest = text.partition(":")
-    kind, _, location = rest.partition(":")
-    if not location:
-        raise InvalidArgument(
-            f"lio pool {text!r} is not NAME:KIND:LOCATION",
-            hint="e.g. pool=fast:lvm-thin:vg0/tp0 or pool=files:dir:/srv/luns",
-        )
-    return _pool(name, kind, location, 10.0)
+    return pool_from_text(_RULES, text)
 
 
 def _pool_from_mapping(source: str, item: object) -> PoolConfig:
-    if not isinstance(item, dict) or set(item) - _POOL_KEYS or "name" not in item:
-        raise InvalidArgument(
-            f"{source}: a pool is a mapping with name and one of {', '.join(POOL_KINDS)}",
-            hint="e.g. {name: fast, lvm-thin: vg0/tp0}",
-        )
-    kinds = [k for k in POOL_KINDS if k in item]
-    if len(kinds) != 1:
-        raise InvalidArgument(f"{source}: pool {item['name']!r} needs exactly one kind")
-    ratio = item.get("oversubscription", 10.0)
-    if isinstance(ratio, bool) or not isinstance(ratio, int | float) or ratio < 1:
-        raise InvalidArgument(f"{source}: oversubscription must be a number >= 1")
-    return _pool(str(item["name"]), kinds[0], str(item[kinds[0]]), float(ratio))
-
-
-def _pool(name: str, kind: str, location: str, ratio: float) -> PoolConfig:
-    check_object_name("pool", name)
-    if kind not in POOL_KINDS:
-        raise InvalidArgument(
-            f"lio pool kind {kind!r} is unknown", hint=f"use one of {', '.join(POOL_KINDS)}"
-        )
-    if kind == "dir":
-        if not location.startswith("/") or "\0" in location:
-            raise InvalidArgument(f"pool {name!r}: directory {location!r} is not absolute")
-        location = os.path.normpath(location)
-    else:
-        parts = location.split("/")
-        if len(parts) != (2 if kind == "lvm-thin" else 1) or not all(
-            re.fullmatch(LVM_NAME, p) for p in parts
-        ):
-            want = "VG/THINPOOL" if kind == "lvm-thin" else "VG"
-            raise InvalidArgument(f"pool {name!r}: {location!r} is not a valid {want}")
-        escaped = len(parts[0]) + parts[0].count("-")
-        if escaped + 1 + 2 * NAME_MAX_LENGTH > _DM_NAME_MAX:
-            raise InvalidArgument(
-                f"pool {name!r}: volume group name {parts[0]!r} is too long for "
-                f"{NAME_MAX_LENGTH}-character volume names",
-                hint="use a shorter volume group name",
-            )
-    return PoolConfig(name, kind, location, ratio)
+    return pool_from_mapping(_RULES, source, item)
 
 
 def _build(settings: dict[str, Any]) -> LioOptions:

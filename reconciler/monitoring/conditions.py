@@ -173,6 +173,14 @@ _ENTRIES = (
         "Activate the volume group or mount the directory.",
     ),
     ConditionClass(
+        "filesystem.not_mounted",
+        C,
+        ("filesystems",),
+        "a file system is not mounted where it is exported from (kernel NFS server)",
+        "Mount it (`mount <base>/<name>`, storplan's fstab block has the line) or re-apply; "
+        "until then its exports serve an empty directory or nothing.",
+    ),
+    ConditionClass(
         "not_persistent",
         W,
         ("systems",),

@@ -3,7 +3,8 @@
 :func:`prepare_lio_host` gives the guest a volume group on the data disk with a thin pool,
 a small ext4 file system for a directory pool, and ``/etc/storplan/lio.yaml`` naming three
 pools (``thin``: LVM thin pool, ``thick``: the volume group, ``files``: the directory).
-:class:`LioGuest` runs storplan and the open-iscsi initiator inside the guest.  Everything is
+:class:`LioGuest` runs storplan and the open-iscsi initiator inside the guest
+(:class:`StorplanGuest`: storplan against any URI, shared with the ``nfs`` tests).  Everything is
 real: the guest kernel's LIO target, device-mapper, ext4 and iscsid.
 """
 
@@ -53,16 +54,12 @@ def write(lab: LabVM, path: str, text: str) -> None:
     lab.run(f"cat > {shlex.quote(path)}", input=text)
 
 
-class LioGuest:
-    """storplan and the iSCSI initiator inside the lab VM."""
+class StorplanGuest:
+    """storplan inside the lab VM, talking to one provider URI."""
 
-    def __init__(self, lab: LabVM) -> None:
+    def __init__(self, lab: LabVM, uri: str) -> None:
         self.lab = lab
-        self.save_file = lab.run(
-            f"{GUEST_VENV}/bin/python -c"
-            " 'from rtslib_fb.root import default_save_file; print(default_save_file)'"
-        ).stdout.strip()
-        """Where rtslib (so the provider, and the boot-time restore) keeps the configuration."""
+        self.uri = uri
 
     def storplan(
         self, *args: str, check: bool = True, env: dict[str, str] | None = None
@@ -73,9 +70,9 @@ class LioGuest:
         return self.lab.run(command, check=check, timeout=_SLOW)
 
     def show(self, kind: str) -> list[dict[str, Any]]:
-        """``storplan -u lio:// show KIND -o json``."""
+        """``storplan -u URI show KIND -o json``."""
         shown: list[dict[str, Any]] = json.loads(
-            self.storplan("-u", "lio://", "show", kind, "-o", "json").stdout
+            self.storplan("-u", self.uri, "show", kind, "-o", "json").stdout
         )
         return shown
 
@@ -92,6 +89,18 @@ class LioGuest:
         """Write ``manifest`` and ``storplan plan`` it (exit 0: nothing to do, 2: changes)."""
         write(self.lab, "/root/manifest.yaml", manifest)
         return self.storplan("plan", *flags, "/root/manifest.yaml", check=False, env=env)
+
+
+class LioGuest(StorplanGuest):
+    """storplan and the iSCSI initiator inside the lab VM."""
+
+    def __init__(self, lab: LabVM) -> None:
+        super().__init__(lab, "lio://")
+        self.save_file = lab.run(
+            f"{GUEST_VENV}/bin/python -c"
+            " 'from rtslib_fb.root import default_save_file; print(default_save_file)'"
+        ).stdout.strip()
+        """Where rtslib (so the provider, and the boot-time restore) keeps the configuration."""
 
     # ------------------------------------------------------------------ the initiator
     def become(self, iqn: str) -> None:
@@ -122,8 +131,11 @@ class LioGuest:
 
     def logout(self) -> None:
         """Log out of every session (nothing logged in is fine)."""
-        self.lab.run("iscsiadm -m node --logoutall=all >/dev/null 2>&1; udevadm settle",
-                     check=False, timeout=_SLOW)
+        self.lab.run(
+            "iscsiadm -m node --logoutall=all >/dev/null 2>&1; udevadm settle",
+            check=False,
+            timeout=_SLOW,
+        )
 
     @contextmanager
     def logged_in(self, iqn: str, chap: tuple[str, str] | None = None) -> Iterator[None]:

@@ -1,4 +1,5 @@
-"""Run host commands (LVM, cp, dd) safely: argument lists only, never a shell.
+"""Run host commands (LVM, mkfs, mount, exportfs, cp, dd) safely: argument lists only, never a
+shell.
 
 Every name that reaches a command was validated against the provider's name rules first;
 running without a shell makes that a second line of defence rather than the only one.  A
@@ -14,14 +15,25 @@ from collections.abc import Sequence
 
 from storplan.errors import ProviderError, Unsupported
 
-__all__ = ["run"]
+__all__ = ["PACKAGES", "run"]
+
+PACKAGES = {
+    **dict.fromkeys(("lvcreate", "lvextend", "lvremove", "lvchange", "lvrename", "lvs", "vgs"),
+                    "lvm2"),
+    **dict.fromkeys(("mkfs.xfs", "xfs_growfs", "xfs_admin"), "xfsprogs"),
+    **dict.fromkeys(("mkfs.ext4", "resize2fs"), "e2fsprogs"),
+    **dict.fromkeys(("exportfs",), "nfs-kernel-server"),
+    **dict.fromkeys(("mount", "umount", "findmnt"), "mount"),
+}  # fmt: skip
+"""The Debian package of each program the providers run (named when it is missing)."""
 
 # LVM refuses to run, or warns on every call, with descriptors it did not expect.
 _ENV = {**os.environ, "LVM_SUPPRESS_FD_WARNINGS": "1", "LC_ALL": "C"}
 
 
-def run(argv: Sequence[str], *, timeout: float = 600.0) -> str:
-    """Run ``argv`` and return its standard output.
+def run(argv: Sequence[str], *, timeout: float = 600.0, provider: str = "") -> str:
+    """Run ``argv`` and return its standard output (``provider`` names who needs a missing
+    program).
 
     Raises:
         Unsupported: the program is not installed.
@@ -40,8 +52,8 @@ def run(argv: Sequence[str], *, timeout: float = 600.0) -> str:
     except FileNotFoundError:
         raise Unsupported(
             f"{argv[0]} is not installed on this host",
-            hint="install lvm2 (LVM pools) and coreutils",
-            provider="lio",
+            hint=f"install {PACKAGES.get(argv[0], 'coreutils')}",
+            provider=provider,
         ) from None
     except subprocess.TimeoutExpired:
         raise ProviderError(f"{argv[0]} did not finish within {timeout:g} s") from None

@@ -174,3 +174,8 @@ def retag(vg: str, name: str, *, add: Sequence[str] = (), delete: Sequence[str] 
     args = _tags(add) + [arg for tag in delete for arg in ("--deltag", tag)]
     if args:
         run(["lvchange", *args, f"{vg}/{name}"])
+
+
+def rename(vg: str, name: str, new_name: str) -> None:
+    """Rename ``vg/name`` to ``vg/new_name``."""
+    run(["lvrename", vg, name, new_name])
