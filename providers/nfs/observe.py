@@ -170,9 +170,8 @@ def observe_state(options: NfsOptions, kinds: frozenset[Kind], release: str
             target = options.mount_point(name)
             conditions: tuple[Condition, ...] = ()
             if target not in mounts:
-                conditions = (
-                    Condition("filesystem.not_mounted", f"{stored.lv.path} is not mounted at {target}"),
-                )
+                missing = f"{stored.lv.path} is not mounted at {target}"
+                conditions = (Condition("filesystem.not_mounted", missing),)
             pool_id = ids.POOL.encode(stored.pool.name) if stored.pool else ids.POOL.encode("?")
             systems.append(
                 FileSystem(ids.FILESYSTEM.encode(name), ids.SYSTEM, pool_id, name,
