@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     )
     from storplan.uri import ProviderURI
 
-__all__ = ["Provider", "ProviderBase", "ProviderFactory"]
+__all__ = ["Provider", "ProviderBase", "ProviderFactory", "Subscription"]
 
 
 @runtime_checkable
@@ -92,6 +92,13 @@ class Provider(Protocol):
         """One sample of the array's I/O counters; only providers declaring
         ``Capability.STATISTICS`` are asked (:class:`~storplan.providers.kit.ProviderBase`
         refuses it)."""
+
+    def subscribe(self, on_event: Callable[[], None]) -> Subscription:
+        """Ask the array to notify changes: ``on_event()`` is called (from another thread)
+        whenever the array reports one, and the caller then observes again; only providers
+        declaring ``Capability.EVENTS`` are asked (:class:`~storplan.providers.kit.ProviderBase`
+        refuses it).  What a notification says is never parsed: observe stays the one truth.
+        ``close()`` of the result ends the subscription."""
 
     def close(self) -> None:
         """Release connections; the provider is unusable afterwards."""
@@ -138,6 +145,13 @@ class Provider(Protocol):
     def create_export(self, filesystem_id: str, path: str, options: ExportOptions) -> Job[Any]: ...
     def modify_export(self, export_id: str, options: ExportOptions) -> Job[Any]: ...
     def delete_export(self, export_id: str) -> Job[Any]: ...
+
+
+class Subscription(Protocol):
+    """A provider's subscription to the array's notifications (``subscribe``)."""
+
+    def close(self) -> None:
+        """End the subscription: the array stops notifying and what it set up is removed."""
 
 
 ProviderFactory = Callable[["ProviderURI", "Secret | None"], Provider]

@@ -11,7 +11,7 @@ fleet of arrays behind one SMI-S server never sends that server more than its li
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .providers.kit.wrapper import ProviderWrapper
@@ -19,6 +19,7 @@ from .providers.kit.wrapper import ProviderWrapper
 if TYPE_CHECKING:
     from .model import Capabilities, Job, Kind, Limits, ProviderVersion, State
     from .model.stats import Statistics
+    from .providers import Subscription
     from .providers.kit import Endpoint
     from .providers.kit.base import Refusal, Request
 
@@ -80,6 +81,10 @@ class GatedProvider(ProviderWrapper):
     def statistics(self) -> Statistics:
         with self.slots:
             return super().statistics()
+
+    def subscribe(self, on_event: Callable[[], None]) -> Subscription:
+        with self.slots:
+            return super().subscribe(on_event)
 
     def preflight(self, requests: Sequence[Request], state: State) -> Sequence[Refusal]:
         with self.slots:

@@ -19,7 +19,7 @@ from .model.enums import Kind
 # Model classes are imported only for type checking: a session that only lists systems should
 # not pay for defining every class (see docs/architecture.md, "Start-up time").
 if TYPE_CHECKING:
-    from storplan.providers import Provider
+    from storplan.providers import Provider, Subscription
     from storplan.uri import ProviderURI
 
     from .catalogue import Arg, Operation, Params
@@ -137,6 +137,14 @@ class SessionBase:
 
         self.capabilities.require(Capability.STATISTICS, "read statistics")
         return self.provider.statistics()
+
+    def subscribe(self, on_event: Callable[[], None]) -> Subscription:
+        """Have ``on_event()`` called whenever the array notifies a change (``Unsupported``
+        unless the provider declares ``events``); ``close()`` the result to stop."""
+        from .model.enums import Capability
+
+        self.capabilities.require(Capability.EVENTS, "subscribe to notifications")
+        return self.provider.subscribe(on_event)
 
     def jobs(self) -> list[Job[Any]]:
         """Jobs the array knows about."""

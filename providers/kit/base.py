@@ -18,6 +18,7 @@ from storplan.errors import Unsupported
 if TYPE_CHECKING:
     from storplan.model.state import State
     from storplan.model.stats import Statistics
+    from storplan.providers import Subscription
 
 __all__ = ["ProviderBase", "Refusal", "Request"]
 
@@ -56,6 +57,11 @@ class ProviderBase:
     def statistics(self) -> Statistics:
         """Refuse: a provider that keeps counters declares ``statistics`` and overrides this."""
         raise Unsupported(f"provider {self.name!r} keeps no statistics", provider=self.name)
+
+    def subscribe(self, on_event: Callable[[], None]) -> Subscription:
+        """Refuse: a provider whose array notifies changes declares ``events`` and overrides
+        this."""
+        raise Unsupported(f"provider {self.name!r} has no change notifications", provider=self.name)
 
 
 def _refusal(operation: str) -> Callable[..., Any]:

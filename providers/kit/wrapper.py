@@ -16,7 +16,7 @@ from storplan.catalogue import OPERATIONS
 if TYPE_CHECKING:
     from storplan.model import Capabilities, Job, Kind, Limits, ProviderVersion, State
     from storplan.model.stats import Statistics
-    from storplan.providers import Provider
+    from storplan.providers import Provider, Subscription
 
     from .base import Refusal, Request
 
@@ -71,6 +71,10 @@ class ProviderWrapper:
 
     def statistics(self) -> Statistics:
         result: Statistics = self.inner.statistics()
+        return result
+
+    def subscribe(self, on_event: Callable[[], None]) -> Subscription:
+        result: Subscription = self.inner.subscribe(on_event)
         return result
 
     def preflight(self, requests: Sequence[Request], state: State) -> Sequence[Refusal]:

@@ -18,6 +18,7 @@ from storplan.errors import ConnectionFailed
 __all__ = ["Acl", "Backstore", "LioTree", "Tpg", "read_tree", "require_lio"]
 
 BACKSTORE_PLUGINS = ("fileio", "iblock")
+SESSION_UP = frozenset({"LOGGED_IN", "ACTIVE"})  # TARG_SESS_STATE_* of a usable session
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,13 +35,21 @@ class Backstore:
 
 @dataclass(frozen=True, slots=True)
 class Acl:
-    """A node ACL: ``mapped`` maps each mapped LUN number to the TPG LUN it exposes."""
+    """A node ACL: ``mapped`` maps each mapped LUN number to the TPG LUN it exposes;
+    ``session`` the state of its initiator's iSCSI session (``LOGGED_IN``, ...), ``None``
+    when it has none."""
 
     initiator: str
     tag: str | None
     chap_user: str | None
     mapped: dict[int, int] = field(default_factory=dict)
     mutual_user: str | None = None
+    session: str | None = None
+
+    @property
+    def logged_in(self) -> bool:
+        """True when the initiator has a session in full-feature phase."""
+        return self.session in SESSION_UP
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,7 +192,19 @@ def _acl(acl: Path) -> Acl:
     tag = _unset_is_none(_read(acl / "tag"))
     user = _unset_is_none(_read(acl / "auth" / "userid"))
     mutual = _unset_is_none(_read(acl / "auth" / "userid_mutual"))
-    return Acl(acl.name, tag, user, mapped, mutual)
+    return Acl(acl.name, tag, user, mapped, mutual, session_state(_read(acl / "info")))
+
+
+def session_state(info: str) -> str | None:
+    """The session state in an ACL's ``info`` (the kernel's ``lio_target_nacl_info_show``:
+    ``No active iSCSI Session ...`` without one, else a ``Session State: TARG_SESS_STATE_X``
+    line; rtslib's ``NodeACL.session`` reads the same file); ``None``: no session."""
+    if not info or info.startswith("No active"):
+        return None
+    for line in info.splitlines():
+        if line.startswith("Session State:"):
+            return line.partition("_STATE_")[2].split()[0] if "_STATE_" in line else "UNKNOWN"
+    return "UNKNOWN"
 
 
 def _unset_is_none(value: str) -> str | None:

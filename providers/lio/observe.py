@@ -15,6 +15,7 @@ from storplan.providers.kit.pools import lvm_capacity
 from storplan.size import Size
 
 from . import ids
+from .configfs import Acl
 from .dirpool import DirPool
 from .inventory import Inventory, StoredVolume
 from .options import PoolConfig
@@ -164,11 +165,23 @@ def _masking(inventory: Inventory) -> tuple[tuple[AccessGroup, ...], tuple[Mappi
         views = [{m: lun_volume.get(t) for m, t in a.mapped.items()} for a in acls]
         consistent = all(v == views[0] for v in views)
         health = Health.OK if consistent else Health.DEGRADED
-        groups.append(AccessGroup(ids.host(name), ids.SYSTEM, name, members, health))
+        conditions = tuple(_no_session(a) for a in acls if a.mapped and not a.logged_in)
+        groups.append(AccessGroup(ids.host(name), ids.SYSTEM, name, members, health, conditions))
         for lun, volume in sorted(views[0].items()):
             if volume is not None:
                 mappings.append(Mapping(ids.volume(volume), ids.host(name), lun))
     return tuple(groups), tuple(mappings)
+
+
+def _no_session(acl: Acl) -> Condition:
+    """A host's initiator with mapped LUNs that is not logged in (a host without mappings
+    need not be)."""
+    state = "no iSCSI session" if acl.session is None else f"iSCSI session {acl.session}"
+    return Condition(
+        "host.not_logged_in",
+        f"{acl.initiator} has mapped LUNs and {state}",
+        component=acl.initiator,
+    )
 
 
 def _ports(inventory: Inventory) -> tuple[TargetPort, ...]:

@@ -82,6 +82,8 @@ def declared(info: ArrayInfo) -> frozenset[Capability]:
         caps.add(C.TARGET_PORTS)
     if info.has("Block Server Performance"):
         caps.add(C.STATISTICS)
+    if info.has("Indication"):
+        caps.add(C.EVENTS)
     if f.async_actions or info.has("Job Control"):
         caps.add(C.ASYNC_JOBS)
     return frozenset(caps)

@@ -64,6 +64,11 @@ class WbemClient:
         self.namespace = namespace or getattr(conn, "default_namespace", None) or "root/cimv2"
         self._lock = threading.RLock()
 
+    def exclusive(self) -> threading.RLock:
+        """The connection's lock, for code that must use ``conn`` directly (pywbem's
+        subscription manager): ``with client.exclusive(): ...``."""
+        return self._lock
+
     # ------------------------------------------------------------------ error handling
     def error(self, exc: pywbem.Error, what: str) -> StorplanError:
         """The storplan error for ``exc``; a CIM status code is kept as ``cim_status``."""

@@ -21,6 +21,9 @@ URI: ``smis+https://user@host[:5989]/?namespace=root/vendor&ca_bundle=/etc/ssl/a
 * ``max_requests``: how many WBEM requests this process sends the server at once, over every
   array it manages through that server (default 8; 0: no limit).  ``plan`` and ``apply`` work
   on arrays concurrently, and management servers cap their sessions.
+* ``listener``: ``HOST:PORT`` where ``storplan watch`` receives the array's indications
+  (default ``127.0.0.1:5990``, loopback only: give an address the array can reach);
+  ``listener_cert`` / ``listener_key``: PEM files to receive them over HTTPS instead of HTTP.
 
 The password never comes from the URI (see :mod:`storplan.uri`): the provider receives it as a
 :class:`~storplan.credentials.Secret`.
@@ -60,6 +63,9 @@ class SmisOptions:
     page_size: int = 1000
     pull: bool | None = None
     max_requests: int = 8
+    listener: tuple[str, int] = ("127.0.0.1", 5990)
+    listener_cert: str | None = None
+    listener_key: str | None = None
 
     @property
     def url(self) -> str:
@@ -85,6 +91,16 @@ def _file(path: str) -> str:
     return expanded
 
 
+def _address(text: str) -> tuple[str, int]:
+    host, sep, port = text.rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError("must be HOST:PORT, e.g. 192.0.2.10:5990")
+    if host in ("0.0.0.0", "::"):
+        raise ValueError("the array needs an address it can send to, not a wildcard")
+    return host, int(port)
+
+
 def _pull(text: str) -> bool | None:
     return None if text.strip().lower() == "auto" else boolean(text)
 
@@ -101,6 +117,9 @@ _OPTIONS = (
     OptionSpec("page_size", integer(1, 100000), 1000, "MaxObjectCount of pull operations"),
     OptionSpec("pull", _pull, None, "pull=auto, true or false"),
     OptionSpec("max_requests", integer(0, 1000), 8, "requests in flight at once (0: no limit)"),
+    OptionSpec("listener", _address, ("127.0.0.1", 5990), "where indications are received"),
+    OptionSpec("listener_cert", _file, None, "give the path of a PEM file"),
+    OptionSpec("listener_key", _file, None, "give the path of a PEM file"),
 )
 
 
@@ -136,6 +155,11 @@ def parse_options(uri: ProviderURI) -> SmisOptions:
         )
     if values["client_key"] and not values["client_cert"]:
         raise InvalidArgument("smis option client_key needs client_cert as well")
+    if bool(values["listener_cert"]) != bool(values["listener_key"]):
+        raise InvalidArgument(
+            "smis options listener_cert and listener_key go together",
+            hint="give both to receive indications over HTTPS, or neither for HTTP",
+        )
     return SmisOptions(
         transport=transport,
         host=uri.host,
@@ -152,4 +176,7 @@ def parse_options(uri: ProviderURI) -> SmisOptions:
         page_size=values["page_size"],
         pull=values["pull"],
         max_requests=values["max_requests"],
+        listener=values["listener"],
+        listener_cert=values["listener_cert"],
+        listener_key=values["listener_key"],
     )

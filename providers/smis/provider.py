@@ -40,11 +40,12 @@ from .reader import Reader
 from .translate import Scrubber
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from storplan.credentials import Secret
     from storplan.model.block import Initiator
     from storplan.model.stats import Statistics
+    from storplan.providers import Subscription
     from storplan.uri import ProviderURI
 
 __all__ = ["SmisProvider"]
@@ -182,6 +183,13 @@ class SmisProvider(VolumeOps, ReplicationOps):
         from .hardware import statistics
 
         return statistics(Reader(self.client))
+
+    def subscribe(self, on_event: Callable[[], None]) -> Subscription:
+        """The array's indications (alerts, health changes) delivered to a listener on the
+        URI's ``listener=`` address; ``on_event()`` per indication (:mod:`.indications`)."""
+        from .indications import subscribe
+
+        return subscribe(self.client, self.options, self.info.namespace, on_event)
 
     def jobs(self) -> list[Job[Any]]:
         """This connection's jobs, newest first."""

@@ -65,7 +65,9 @@ def register(commands: Any) -> None:
     watch = commands.add_parser(
         "watch",
         help="poll the arrays; one JSON line per condition raised, cleared or progressing",
-        description="Poll at an interval and print one JSON line per change of a condition "
+        description="Poll at an interval, and observe an array at once when it notifies a "
+        "change itself (providers with the events capability: SMI-S indications), and print "
+        "one JSON line per change of a condition "
         "(raised, cleared, progress, changed); run a command or POST a webhook per event. "
         "An unreachable array is a condition (connection.failed); the watch goes on.",
     )
@@ -74,7 +76,12 @@ def register(commands: Any) -> None:
         "--interval", type=float, default=60.0, help="seconds between polls (default 60)"
     )
     watch.add_argument(
-        "--count", type=int, default=0, metavar="N", help="stop after N polls (default: never)"
+        "--count",
+        type=int,
+        default=0,
+        metavar="N",
+        help="stop after N observations (polls, or samples an array's notification asked for; "
+        "default: never)",
     )
     watch.add_argument(
         "--exec",
@@ -195,38 +202,21 @@ def _table(findings: list[Any]) -> None:
 
 def run_watch(args: argparse.Namespace) -> int:
     import shlex
-    import time
 
-    from storplan.monitoring.events import (
-        Tracker,
-        command_delivery,
-        deliver_all,
-        webhook_delivery,
-    )
-    from storplan.monitoring.probe import sample_all
+    from storplan.monitoring.events import command_delivery, deliver_all, webhook_delivery
+    from storplan.monitoring.watching import Watch
 
     deliveries = []
     if args.exec_:
         deliveries.append(command_delivery(shlex.split(args.exec_)))
     if args.webhook:
         deliveries.append(webhook_delivery(args.webhook))
-    probes = _probes(args)
-    tracker = Tracker()
-    polls = 0
-    try:
-        while True:
-            for observation in sample_all(probes):
-                events = tracker.update(observation)
-                for event in events:
-                    print(json.dumps(event), flush=True)
-                deliver_all(events, deliveries)
-            polls += 1
-            if args.count and polls >= args.count:
-                return 0
-            time.sleep(args.interval)
-    finally:
-        for probe in probes:
-            probe.close()
+
+    def emit(event: dict[str, Any]) -> None:
+        print(json.dumps(event), flush=True)
+        deliver_all([event], deliveries)
+
+    return Watch(_probes(args), args.interval, emit, rounds=args.count).run()
 
 
 def run_exporter(args: argparse.Namespace) -> int:

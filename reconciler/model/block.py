@@ -117,6 +117,7 @@ class AccessGroup:
     name: str
     initiators: tuple[Initiator, ...] = ()
     health: Health = status_field(Health.OK)
+    conditions: tuple[Condition, ...] = status_field(())
 
 
 @dataclass(frozen=True, slots=True)

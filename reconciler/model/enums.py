@@ -166,6 +166,7 @@ class Capability(StrEnum):
     DISKS = "disks"
     ASYNC_JOBS = "jobs.async"  # operations may return running jobs
     STATISTICS = "statistics"  # I/O counters per volume, target port or disk (statistics())
+    EVENTS = "events"  # the array notifies changes (subscribe(); SMI-S indications)
 
 
 NFS_SECURITY_FLAVOURS = ("sys", "krb5", "krb5i", "krb5p")

@@ -91,6 +91,14 @@ _ENTRIES = (
         "Check the cable, the switch port and the SFP; hosts run on their other paths.",
     ),
     ConditionClass(
+        "host.not_logged_in",
+        W,
+        ("access_groups",),
+        "a host with mapped volumes has no session (component: the initiator)",
+        "Check the host is up and its initiator logged in (iscsiadm -m session), then the "
+        "network path and CHAP; unmap what the host no longer uses.",
+    ),
+    ConditionClass(
         "replication.broken",
         C,
         ("replicas",),

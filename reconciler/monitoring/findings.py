@@ -80,6 +80,7 @@ _CONDITION_KINDS = (
     Kind.DISKS,
     Kind.VOLUMES,
     Kind.TARGET_PORTS,
+    Kind.ACCESS_GROUPS,
     Kind.REPLICAS,
     Kind.FILESYSTEMS,
 )

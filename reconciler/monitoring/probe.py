@@ -5,6 +5,11 @@ A probe keeps its session between samples and connects again after the connectio
 or an exporter outlives an outage of the array; the outage itself is a finding
 (``connection.failed``, or ``observe.failed`` when the array answered but could not be read),
 never an exception.
+
+A probe given ``on_event`` also subscribes to the array's own notifications when its
+provider declares ``events`` (again after each reconnection): ``on_event(probe)`` is called
+when the array reports a change, and the caller samples at once.  A subscription the array
+refuses is logged; polling goes on regardless.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from .thresholds import Thresholds
 
 if TYPE_CHECKING:
     from storplan.model import State, Statistics
+    from storplan.providers import Subscription
     from storplan.session import Session
 
 __all__ = ["Observation", "Probe", "sample_all"]
@@ -61,6 +67,9 @@ class Probe:
         thresholds: capacity thresholds.
         failed_jobs: how many of the array's most recent jobs to check for failures (0: none).
         statistics: also take a sample of the counters, when the provider declares them.
+        on_event: called with this probe when the array notifies a change (from the
+            provider's thread); subscribes only when given and the provider declares
+            ``events``.
     """
 
     def __init__(
@@ -71,13 +80,16 @@ class Probe:
         *,
         failed_jobs: int = 0,
         statistics: bool = False,
+        on_event: Callable[[Probe], None] | None = None,
     ) -> None:
         self.array = array
         self._connect = connect
         self.thresholds = thresholds or Thresholds()
         self.failed_jobs = failed_jobs
         self.want_statistics = statistics
+        self.on_event = on_event
         self._session: Session | None = None
+        self._subscription: Subscription | None = None
 
     def sample(self) -> Observation:
         """Observe the array once (never raises for an array's failure)."""
@@ -85,6 +97,7 @@ class Probe:
         try:
             if self._session is None:
                 self._session = self._connect()
+                self._subscribe(self._session)
             session = self._session
             state = session.observe()
             jobs = session.jobs()[: self.failed_jobs] if self.failed_jobs else []
@@ -103,6 +116,15 @@ class Probe:
         duration = time.monotonic() - started
         return Observation(self.array, now, duration, tuple(found), tuple(measures), state, stats)
 
+    def _subscribe(self, session: Session) -> None:
+        if self.on_event is None or Capability.EVENTS not in session.capabilities:
+            return
+        notify, probe = self.on_event, self
+        try:
+            self._subscription = session.subscribe(lambda: notify(probe))
+        except StorplanError as exc:  # the array's notifications are a bonus: keep polling
+            log.warning("%s: no notifications, polling only: %s", self.array, exc.message)
+
     def _outage(self, exc: Exception) -> Finding:
         unreachable = isinstance(exc, ConnectionFailed | Timeout | TransientError | OSError)
         code, severity = (
@@ -114,7 +136,11 @@ class Probe:
         return Finding(self.array, "arrays", self.array, self.array, code, severity, message)
 
     def close(self) -> None:
-        """Close the session (the next sample connects again)."""
+        """End the subscription and close the session (the next sample connects again)."""
+        subscription, self._subscription = self._subscription, None
+        if subscription is not None:
+            with contextlib.suppress(StorplanError, OSError):
+                subscription.close()
         session, self._session = self._session, None
         if session is not None:
             with contextlib.suppress(StorplanError, OSError):  # a broken one may fail to close

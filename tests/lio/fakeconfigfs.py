@@ -48,15 +48,34 @@ class FakeConfigfs:
         tag: str = "",
         user: str = "NULL",
         mapped: dict[int, int] | None = None,
+        session: str | None = None,
     ) -> None:
         acl = self.tpg / "acls" / initiator
         (acl / "auth").mkdir(parents=True)
+        self.session(initiator, session)
         (acl / "tag").write_text(tag + "\n" if tag else "\n")
         (acl / "auth" / "userid").write_text(user + "\n")
         for mlun, tpg_lun in (mapped or {}).items():
             directory = acl / f"lun_{mlun}"
             directory.mkdir()
             os.symlink(f"../../../lun/lun_{tpg_lun}", directory / "0f1e2d3c4b")
+
+    def session(self, initiator: str, state: str | None) -> None:
+        """The ACL's ``info`` as the kernel shows it: no session, or one in ``state``
+        (``LOGGED_IN``, ``FAILED``, ...)."""
+        if state is None:
+            text = f"No active iSCSI Session for Initiator Endpoint: {initiator}\n"
+        else:
+            text = (
+                f"InitiatorName: {initiator}\nInitiatorAlias: host\n"
+                "LIO Session ID: 1   ISID: 0x00023d000001  TSIH: 1  SessionType: Normal\n"
+                f"Session State: TARG_SESS_STATE_{state}\n"
+                "---------------------[iSCSI Session Values]-----------------------\n"
+                "----------------------[iSCSI Connections]-------------------------\n"
+                "CID: 0  Connection State: TARG_CONN_STATE_LOGGED_IN\n"
+                "   Address 192.0.2.20 TCP  StatSN: 0x00000040\n"
+            )
+        (self.tpg / "acls" / initiator / "info").write_text(text)
 
     def portal(self, text: str) -> None:
         (self.tpg / "np" / text).mkdir()

@@ -342,3 +342,34 @@ def test_statistics_and_portal_state_from_configfs(tmp_path: Path) -> None:
     (fs.tpg / "enable").write_text("0\n")
     [down] = provider.observe(frozenset({Kind.TARGET_PORTS})).target_ports
     assert down.link.value == "down" and [c.code for c in down.conditions] == ["port.down"]
+
+
+def test_a_mapped_host_without_an_iscsi_session_is_a_condition(tmp_path: Path) -> None:
+    """The ACL's ``info`` (as the kernel writes it) tells whether the initiator is logged in;
+    only a host with mapped LUNs is expected to be, and each initiator is its own finding."""
+    from storplan.monitoring.probe import Probe
+    from storplan.session import Session
+
+    fs = FakeConfigfs(tmp_path / "target")
+    fs.backstore("fileio", "vol1", str(tmp_path / "vol1.img"), SERIAL)
+    fs.lun(0, "fileio", "vol1")
+    fs.acl("iqn.2024-01.com.example:db-a", tag="db", mapped={0: 0})
+    fs.acl("iqn.2024-01.com.example:db-b", tag="db", mapped={0: 0}, session="LOGGED_IN")
+    fs.acl("iqn.2024-01.com.example:spare")  # nothing mapped: no session is normal
+    fs.acl("iqn.2024-01.com.example:web", mapped={0: 0}, session="FAILED")
+    uri = f"lio://?pool=files:dir:{tmp_path}&configfs={fs.root}&target={TARGET}"
+    provider = LioProvider(parse_uri(uri))
+    groups = {g.name: g for g in provider.observe(frozenset({Kind.ACCESS_GROUPS})).access_groups}
+    assert groups["iqn.2024-01.com.example:spare"].conditions == ()
+    [db] = groups["db"].conditions
+    assert (db.code, db.component) == ("host.not_logged_in", "iqn.2024-01.com.example:db-a")
+    [web] = groups["iqn.2024-01.com.example:web"].conditions
+    assert "FAILED" in web.message
+    probe = Probe("lio", lambda: Session(LioProvider(parse_uri(uri)), parse_uri(uri)))
+    found = {(f.code, f.kind, f.component, f.severity.value) for f in probe.sample().findings}
+    assert ("host.not_logged_in", "access_groups", "iqn.2024-01.com.example:db-a", "warning") in (
+        found
+    )
+    fs.session("iqn.2024-01.com.example:db-a", "LOGGED_IN")  # the host logged in: cleared
+    assert not {f for f in probe.sample().findings if f.component.endswith("db-a")}
+    probe.close()

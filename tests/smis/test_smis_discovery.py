@@ -32,6 +32,7 @@ ACME_CAPABILITIES = {
     C.TARGET_PORTS,
     C.ASYNC_JOBS,
     C.STATISTICS,  # Block Server Performance
+    C.EVENTS,  # Indication
 }
 BOLT_CAPABILITIES = {
     C.VOLUMES,

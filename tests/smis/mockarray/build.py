@@ -11,6 +11,7 @@ from pywbem_mock import FakedWBEMConnection, InMemoryObjectStore, InMemoryReposi
 from .array import Methods, MockArray
 from .block import block_handlers, pool_handlers
 from .flavours import Flavour
+from .indications import INTEROP_MOF, install_indications
 from .masking import gmm_handlers, hwid_handlers, spc_handlers
 from .population import add_volumes, populate
 from .replication import replication_caps_handlers, replication_handlers
@@ -85,6 +86,7 @@ def _schema(flavour: Flavour) -> Any:
             # the interop namespace needs the vendor classes too: pywbem_mock checks the
             # ResultClass of cross-namespace associators against the request's namespace
             conn.compile_mof_string(_vendor_mof(flavour), namespace=namespace)
+        conn.compile_mof_string(INTEROP_MOF, namespace=flavour.interop)
         _SCHEMAS[cached] = conn.cimrepository
     return _SCHEMAS[cached]
 
@@ -124,6 +126,7 @@ def build_array(
     array = MockArray(conn, flavour)
     conn.runner = array.jobs
     populate(array)
+    install_indications(conn, flavour.interop)
     f, repo = flavour, conn.cimrepository
     providers = [
         Methods(repo, [f.cls("CIM_StorageConfigurationService")], block_handlers(array)),

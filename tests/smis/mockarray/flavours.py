@@ -91,6 +91,7 @@ ACME = Flavour(
         ("iSCSI Target Ports", "1.6.0"),
         ("Thin Provisioning", "1.6.0"),
         ("Block Server Performance", "1.6.0"),
+        ("Indication", "1.6.0"),
         ("Array", "1.4.0"),
     ),
     group_masking=True,
