@@ -21,11 +21,10 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from storplan.errors import InvalidArgument
-from storplan.providers.kit.options import OptionSpec, text
+from storplan.providers.kit.options import OptionSpec, read_settings_file, text
 from storplan.providers.kit.options import parse_options as kit_options
 from storplan.uri import ProviderURI
 
@@ -89,30 +88,7 @@ def parse_options(uri: ProviderURI) -> GaneshaOptions:
 
 
 def _read_file(path: str | None) -> dict[str, Any]:
-    chosen = path or DEFAULT_SETTINGS
-    if path is None and not os.path.exists(chosen):
-        return {}
-    try:
-        text = Path(chosen).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InvalidArgument(
-            f"cannot read the ganesha settings {chosen}: {exc.strerror}",
-            hint="fix the path given as settings=",
-        ) from None
-    import yaml
-
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise InvalidArgument(f"{chosen} is not valid YAML: {exc}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict) or set(data) - _KEYS:
-        extra = sorted(map(str, set(data) - _KEYS)) if isinstance(data, dict) else []
-        raise InvalidArgument(
-            f"{chosen}: expected a mapping with keys {', '.join(sorted(_KEYS))}"
-            + (f"; unknown: {', '.join(extra)}" if extra else ""),
-        )
+    data = read_settings_file(path, DEFAULT_SETTINGS, _KEYS, "the ganesha settings", "settings")
     return {str(k): str(v) for k, v in data.items()}
 
 

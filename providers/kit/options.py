@@ -11,13 +11,22 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from typing import Any
 
 from storplan.errors import InvalidArgument
 
-__all__ = ["OptionSpec", "boolean", "choice", "integer", "number", "parse_options", "text"]
+__all__ = [
+    "OptionSpec",
+    "boolean",
+    "choice",
+    "integer",
+    "number",
+    "parse_options",
+    "read_settings_file",
+    "text",
+]
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -112,3 +121,43 @@ def parse_options(
                 f"{provider}:// option {spec.name}={raw!r}: {exc}", hint=spec.help
             ) from None
     return values
+
+
+def read_settings_file(
+    path: str | None, default: str, keys: Set[str], what: str, option: str
+) -> dict[str, Any]:
+    """A provider's settings file as a mapping with only ``keys``: ``path`` (the URI's
+    ``option=``), else ``default`` when it exists (empty when it does not, or is empty).
+
+    Raises:
+        InvalidArgument: the file cannot be read, is not YAML, or is not such a mapping
+            (``what`` names it in the message: "the lio configuration").
+    """
+    import os
+    from pathlib import Path
+
+    chosen = path or default
+    if path is None and not os.path.exists(chosen):
+        return {}
+    try:
+        content = Path(chosen).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InvalidArgument(
+            f"cannot read {what} {chosen}: {exc.strerror}",
+            hint=f"fix the path given as {option}=",
+        ) from None
+    import yaml
+
+    try:
+        data = yaml.safe_load(content)
+    except yaml.YAMLError as exc:
+        raise InvalidArgument(f"{chosen} is not valid YAML: {exc}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict) or set(data) - keys:
+        extra = sorted(map(str, set(data) - keys)) if isinstance(data, dict) else []
+        raise InvalidArgument(
+            f"{chosen}: expected a mapping with keys {', '.join(sorted(keys))}"
+            + (f"; unknown: {', '.join(extra)}" if extra else ""),
+        )
+    return data

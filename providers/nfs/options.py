@@ -25,11 +25,10 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 from storplan.errors import InvalidArgument
-from storplan.providers.kit.options import OptionSpec, text
+from storplan.providers.kit.options import OptionSpec, read_settings_file, text
 from storplan.providers.kit.options import parse_options as kit_options
 from storplan.providers.kit.pools import PoolConfig, PoolRules, pool_from_mapping, pool_from_text
 from storplan.uri import ProviderURI
@@ -118,30 +117,10 @@ def parse_options(uri: ProviderURI) -> NfsOptions:
 
 
 def _read_file(path: str | None) -> dict[str, Any]:
+    data = read_settings_file(path, DEFAULT_SETTINGS, _FILE_KEYS, "the nfs settings", "settings")
+    if not data:
+        return data
     chosen = path or DEFAULT_SETTINGS
-    if path is None and not os.path.exists(chosen):
-        return {}
-    try:
-        content = Path(chosen).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InvalidArgument(
-            f"cannot read the nfs settings {chosen}: {exc.strerror}",
-            hint="fix the path given as settings=",
-        ) from None
-    import yaml
-
-    try:
-        data = yaml.safe_load(content)
-    except yaml.YAMLError as exc:
-        raise InvalidArgument(f"{chosen} is not valid YAML: {exc}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict) or set(data) - _FILE_KEYS:
-        extra = sorted(map(str, set(data) - _FILE_KEYS)) if isinstance(data, dict) else []
-        raise InvalidArgument(
-            f"{chosen}: expected a mapping with keys {', '.join(sorted(_FILE_KEYS))}"
-            + (f"; unknown: {', '.join(extra)}" if extra else ""),
-        )
     pools = data.get("pools", [])
     if not isinstance(pools, list):
         raise InvalidArgument(f"{chosen}: pools must be a list")
