@@ -58,6 +58,23 @@ class NasOperations(SessionBase):
         """Roll a file system back to a snapshot (destroys changes made since)."""
         return self.run("restore_fs_snapshot", {"snapshot": _id(snapshot)}, **options)
 
+    def create_fs_clone(
+        self,
+        snapshot: Ref,
+        name: str,
+        size: int | str | None = None,
+        **options: Unpack[WaitOptions],
+    ) -> Job[FileSystem]:
+        """Clone a file system snapshot into a new, writable file system ``name`` in its
+        file system's pool, grown to ``size`` if given (default: the snapshot's size);
+        idempotent by name."""
+        params = {
+            "filesystem": name,
+            "snapshot": _id(snapshot),
+            "size": None if size is None else int(Size.of(size)),
+        }
+        return self.run("create_fs_clone", params, **options)
+
     # ------------------------------------------------------------------------ exports
     def create_export(
         self,

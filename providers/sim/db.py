@@ -19,10 +19,20 @@ from typing import Any
 from storplan.errors import InvalidArgument, NotFound, PermissionDenied, TransientError
 from storplan.sqlitefile import open_shared
 
-__all__ = ["FORMAT", "Store", "Tx", "file_identity", "format_id", "parse_id"]
+__all__ = [
+    "FORMAT",
+    "FORMAT_1",
+    "FORMAT_2",
+    "Store",
+    "Tx",
+    "file_identity",
+    "format_id",
+    "parse_id",
+]
 
-FORMAT = "storplan-sim/2"
-OLD_FORMATS = ("storplan-sim/1",)
+FORMAT = "storplan-sim/3"
+FORMAT_1, FORMAT_2 = "storplan-sim/1", "storplan-sim/2"
+OLD_FORMATS = (FORMAT_1, FORMAT_2)
 """Formats this version reads as they are and upgrades on its first write (never on a read:
 ``plan`` and ``show`` never write)."""
 
@@ -57,7 +67,7 @@ CREATE TABLE replicas(id INTEGER PRIMARY KEY, source_id INTEGER NOT NULL,
 CREATE INDEX replicas_by_source ON replicas(source_id);
 CREATE TABLE filesystems(id INTEGER PRIMARY KEY, system_id INTEGER NOT NULL,
     pool_id INTEGER NOT NULL, name TEXT NOT NULL, size INTEGER NOT NULL,
-    used INTEGER NOT NULL DEFAULT 0, UNIQUE(system_id, name));
+    used INTEGER NOT NULL DEFAULT 0, clone_of INTEGER, UNIQUE(system_id, name));
 CREATE TABLE fs_snapshots(id INTEGER PRIMARY KEY, fs_id INTEGER NOT NULL, name TEXT NOT NULL,
     created_at TEXT NOT NULL, UNIQUE(fs_id, name));
 CREATE TABLE exports(id INTEGER PRIMARY KEY, system_id INTEGER NOT NULL,
@@ -124,6 +134,9 @@ _UPGRADE_1 = (
     "FROM json_each(e.clients) AS c), anon_uid, anon_gid, security FROM exports_v1 AS e",
     "DROP TABLE exports_v1",
 )
+# Upgrades from storplan-sim/2: file-system clones remember the snapshot they came from.
+_UPGRADE_2 = ("ALTER TABLE filesystems ADD COLUMN clone_of INTEGER",)
+_UPGRADES = {FORMAT_1: _UPGRADE_1, FORMAT_2: _UPGRADE_2}
 
 
 def file_identity(tx: Tx) -> str:
@@ -285,10 +298,12 @@ class Store:
 
     def _upgrade(self, tx: Tx, *, remember: bool = True) -> None:
         """Bring a file of an older format up to :data:`FORMAT` (inside a write)."""
-        if tx.one("SELECT value FROM meta WHERE key = 'format'")[0] == "storplan-sim/1":
+        found = tx.one("SELECT value FROM meta WHERE key = 'format'")[0]
+        if found in OLD_FORMATS:
             identity = file_identity(tx)
-            for statement in _UPGRADE_1:
-                tx.run(statement)
+            for old in OLD_FORMATS[OLD_FORMATS.index(found) :]:
+                for statement in _UPGRADES[old]:
+                    tx.run(statement)
             tx.run("INSERT OR IGNORE INTO meta VALUES ('identity', ?)", identity)
             tx.run("UPDATE meta SET value = ? WHERE key = 'format'", FORMAT)
         if remember:

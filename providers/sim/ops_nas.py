@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from storplan.errors import Busy
+from storplan.errors import Busy, InvalidArgument
 from storplan.model.enums import Kind
 from storplan.providers.kit.conflicts import require_same
 from storplan.size import Size
@@ -89,7 +89,52 @@ def create_fs_snapshot(tx: Tx, args: Args) -> Result:
 def delete_fs_snapshot(tx: Tx, args: Args) -> Result:
     snapshot = tx.require("fs_snapshots", args["fs_snapshot_id"], "id")[0]
     tx.run("DELETE FROM fs_snapshots WHERE id = ?", snapshot)
+    # Its clones stand alone from now on (as thin clones on LVM or a reflink copy do).
+    tx.run("UPDATE filesystems SET clone_of = NULL WHERE clone_of = ?", snapshot)
     return None
+
+
+@operation
+def create_fs_clone(tx: Tx, args: Args) -> Result:
+    """A writable file system from a snapshot, in its file system's pool, at least as big
+    as that file system (it is accounted like any file system: the simulator has no shared
+    blocks); idempotent by name."""
+    snapshot, fs = tx.require("fs_snapshots", args["fs_snapshot_id"], "id, fs_id")
+    system, pool, size, used = tx.one(
+        "SELECT system_id, pool_id, size, used FROM filesystems WHERE id = ?", fs
+    )
+    wanted = size if args["size"] is None else args["size"]
+    if wanted < size:
+        raise InvalidArgument(
+            f"a clone cannot be smaller than its source ({Size(size)})",
+            hint="leave the size out, or give at least the source's size",
+        )
+    existing = tx.one(
+        "SELECT id, clone_of, size FROM filesystems WHERE system_id = ? AND name = ?",
+        system,
+        args["name"],
+    )
+    if existing is not None:
+        have = {"clone_of": existing[1] and f"fss{existing[1]}"}
+        want = {"clone_of": f"fss{snapshot}"}
+        if args["size"] is not None:
+            have["size"], want["size"] = str(Size(existing[2])), str(Size(wanted))
+        diff = differences(have, want)
+        if diff:
+            raise conflict("file system", args["name"], diff)
+        return Kind.FILESYSTEMS, (existing[0],)
+    reserve(tx, pool, wanted, wanted, False)
+    clone = tx.run(
+        "INSERT INTO filesystems(system_id, pool_id, name, size, used, clone_of) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        system,
+        pool,
+        args["name"],
+        wanted,
+        used,
+        snapshot,
+    )
+    return Kind.FILESYSTEMS, (clone,)
 
 
 @operation

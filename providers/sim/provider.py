@@ -140,7 +140,7 @@ class SimProvider(ProviderBase):
     def _plain(self, name: str, value: Any) -> Any:
         from storplan.model import ChapCredentials, ExportOptions, Initiator
 
-        if name == "size":
+        if name == "size" and value is not None:
             return int(Size(value).align_up(ALIGNMENT))
         if isinstance(value, Initiator):
             return {"id": value.id, "kind": value.kind.value}

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
         Volume,
     )
 
-from .db import OLD_FORMATS, Tx
+from .db import FORMAT_1, OLD_FORMATS, Tx
 
 __all__ = ["LOADERS", "load_one", "observe"]
 
@@ -141,7 +141,7 @@ def access_groups(tx: Tx, where: str = "", *args: Any) -> list[AccessGroup]:
 
     rows = tx.all(f"SELECT id, system_id, name FROM access_groups {where} ORDER BY id", *args)
     members: dict[int, list[Initiator]] = defaultdict(list)
-    mutual = "NULL" if tx.format in OLD_FORMATS else "mutual_user"
+    mutual = "NULL" if tx.format == FORMAT_1 else "mutual_user"
     columns = f"ag_id, initiator, kind, chap_user, {mutual} FROM initiators"
     if len(rows) == 1:
         found = tx.all(f"SELECT {columns} WHERE ag_id = ?", rows[0][0])
@@ -200,13 +200,16 @@ def replicas(tx: Tx, where: str = "", *args: Any) -> list[Replica]:
 def filesystems(tx: Tx, where: str = "", *args: Any) -> list[FileSystem]:
     from storplan.model import FileSystem, Size
 
+    clone_of = "NULL" if tx.format in OLD_FORMATS else "clone_of"
     return [
-        FileSystem(f"fs{r[0]}", f"sys{r[1]}", f"pool{r[2]}", r[3], Size(r[4]), Size(r[5]))
+        FileSystem(f"fs{r[0]}", f"sys{r[1]}", f"pool{r[2]}", r[3], Size(r[4]), Size(r[5]),
+                   clone_of=None if r[6] is None else f"fss{r[6]}")
         for r in tx.all(
-            f"SELECT id, system_id, pool_id, name, size, used FROM filesystems {where} ORDER BY id",
+            f"SELECT id, system_id, pool_id, name, size, used, {clone_of} FROM filesystems "
+            f"{where} ORDER BY id",
             *args,
         )
-    ]
+    ]  # fmt: skip
 
 
 def fs_snapshots(tx: Tx, where: str = "", *args: Any) -> list[FsSnapshot]:
@@ -223,7 +226,7 @@ def fs_snapshots(tx: Tx, where: str = "", *args: Any) -> list[FsSnapshot]:
 def exports(tx: Tx, where: str = "", *args: Any) -> list[NfsExport]:
     from storplan.model import ExportOptions, NfsExport
 
-    if tx.format in OLD_FORMATS:
+    if tx.format == FORMAT_1:
         return _exports_v1(tx, where, *args)
     return [
         NfsExport(

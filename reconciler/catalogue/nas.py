@@ -12,6 +12,8 @@ from . import checks
 from .base import (
     Arg,
     ArgKind,
+    Context,
+    Finding,
     Learn,
     Operation,
     Param,
@@ -98,6 +100,35 @@ def _grows(params: Params, live: Any) -> bool:
     return live is None or params["size"] >= live.size
 
 
+def _clone_source(params: Params, ctx: Context) -> Iterable[Finding]:
+    """The snapshot to clone must exist, or be made by the same plan."""
+    key = Key.of(K.FS_SNAPSHOT, params["source"], params["snapshot"])
+    if ctx.live(key) is None and ctx.planned(key) is None:
+        yield Finding(
+            "snapshot",
+            f"file system {params['source']!r} has no snapshot {params['snapshot']!r} to clone",
+            "declare it under that file system's snapshots, or clone one it has",
+            "ref.fs_snapshot",
+        )
+
+
+def _clone_size(params: Params, ctx: Context) -> Iterable[Finding]:
+    """A clone starts as big as its source: a smaller size would be a shrink."""
+    size = params.get("size")
+    if size is None:
+        return
+    source = ctx.live(Key.of(K.FILESYSTEM, params["source"]))
+    planned = ctx.planned(Key.of(K.FILESYSTEM, params["source"]))
+    have = source.size if source is not None else (planned or {}).get("size")
+    if have is not None and size < have:
+        yield Finding(
+            "size",
+            f"a clone of {params['source']!r} cannot be smaller than it ({have} bytes)",
+            "leave the size out, or give at least the source's size",
+            "filesystem.clone_size",
+        )
+
+
 def _resized(params: Params, live: Any) -> bool:
     found = live(Key.of(K.FILESYSTEM, params["filesystem"]))
     return found is not None and found.size == params["size"]
@@ -157,6 +188,28 @@ NAS_OPERATIONS = (
         (160, 190, 260),
         (C.FS_SNAPSHOTS, C.FS_SNAPSHOT_RESTORE),
         "changes made",
+    ),
+    Operation(
+        name="create_fs_clone",
+        kind=K.FILESYSTEM,
+        verb=Verb.CREATE,
+        rank=165,
+        summary="clone a file system snapshot into a new, writable file system",
+        params=(
+            Param("filesystem", str),
+            Param("source", str),
+            Param("snapshot", str),
+            Param("size", (int, NONE)),
+        ),
+        args=(ref(K.FS_SNAPSHOT, "source", "snapshot"), value("filesystem"), value("size")),
+        target=_FS,
+        needs=fixed(C.FS_CLONES),
+        risk=always(Risk.SAFE),
+        settled=exists(_FS),
+        learn=Learn.RESULT,
+        limit_checks=checks.name_allowed("file system", "filesystem"),
+        checks=(_clone_source, _clone_size),
+        owns=True,
     ),
     Operation(
         name="create_export",

@@ -113,6 +113,17 @@ def register(commands: Any) -> None:
         arg("filesystem"),
         confirm_=lambda a: f"delete file system {a.filesystem}",
     )
+    subcommand(
+        fs,
+        "clone",
+        "create_fs_clone",
+        lambda s, a, o: s.create_fs_clone(
+            s.get(_kind("fs_snapshots"), a.snapshot), a.name, a.size, **o
+        ),
+        arg("snapshot", help="the file system snapshot to clone (id)"),
+        arg("name", help="the new file system"),
+        arg("--size", help="grow the clone to this size (default: the snapshot's)"),
+    )
 
     snap = commands.add_parser("fs-snapshot", help="file system snapshots").add_subparsers(
         dest="action", required=True, metavar="ACTION"

@@ -54,7 +54,8 @@ IMPLIES = {  # declaring the key is meaningless without the value
     C.SNAPSHOT_RESTORE: C.SNAPSHOTS, C.CLONES: C.VOLUMES, C.COPIES: C.VOLUMES,
     C.MIRROR_SYNC: C.VOLUMES, C.MIRROR_ASYNC: C.VOLUMES, C.FS_GROW: C.FILESYSTEMS,
     C.FS_SHRINK: C.FILESYSTEMS, C.FS_SNAPSHOTS: C.FILESYSTEMS,
-    C.FS_SNAPSHOT_RESTORE: C.FS_SNAPSHOTS, C.NFS_EXPORTS: C.FILESYSTEMS,
+    C.FS_SNAPSHOT_RESTORE: C.FS_SNAPSHOTS, C.FS_CLONES: C.FS_SNAPSHOTS,
+    C.NFS_EXPORTS: C.FILESYSTEMS,
     C.NFS_ROOT_SQUASH: C.NFS_EXPORTS, C.NFS_ANON_IDS: C.NFS_EXPORTS,
     C.NFS_SECURITY: C.NFS_EXPORTS, C.POOL_CREATE: C.DISKS, C.CHAP_MUTUAL: C.CHAP,
     C.NFS_ALL_SQUASH: C.NFS_EXPORTS, C.NFS_CLIENT_RULES: C.NFS_EXPORTS,
@@ -78,7 +79,9 @@ def populated(request: pytest.FixtureRequest, array: Session, names: Factory) ->
     if C.FILESYSTEMS in caps:
         filesystem = request.getfixturevalue("new_filesystem")()
         if C.FS_SNAPSHOTS in caps:
-            array.create_fs_snapshot(filesystem, names("fsnap"))
+            fs_snapshot = array.create_fs_snapshot(filesystem, names("fsnap")).result
+            if C.FS_CLONES in caps:
+                array.create_fs_clone(fs_snapshot, names("fsclone"))
         if C.NFS_EXPORTS in caps:
             array.create_export(filesystem, f"/{names('export')}")
     return array.observe()
@@ -103,6 +106,9 @@ def reference_problems(state: Any) -> list[str]:
     for m in state.mappings:
         if system_of.get(m.volume_id) != system_of.get(m.access_group_id):
             problems.append(f"mapping {m.id} joins objects of different systems")
+    clones = [f for f in state.filesystems if f.clone_of is not None]
+    problems += [f"{f.id}: clone_of {f.clone_of!r} is not one of the fs_snapshots"
+                 for f in clones if f.clone_of not in ids[Kind.FS_SNAPSHOTS]]  # fmt: skip
     return problems
 
 

@@ -78,6 +78,7 @@ GATE: list[tuple[C, str, Call]] = [
     (C.FS_SNAPSHOTS, "create_fs_snapshot", lambda s, u, n: s.create_fs_snapshot(X, n)),
     (C.FS_SNAPSHOTS, "delete_fs_snapshot", lambda s, u, n: s.delete_fs_snapshot(X)),
     (C.FS_SNAPSHOT_RESTORE, "restore_fs_snapshot", lambda s, u, n: s.restore_fs_snapshot(X)),
+    (C.FS_CLONES, "create_fs_clone", lambda s, u, n: s.create_fs_clone(X, n)),
     (C.NFS_EXPORTS, "create_export", lambda s, u, n: s.create_export(X, f"/{n}")),
     (C.NFS_EXPORTS, "modify_export", lambda s, u, n: s.modify_export(X, ExportOptions())),
     (C.NFS_EXPORTS, "delete_export", lambda s, u, n: s.delete_export(X)),

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from storplan.conformance.plugin import find, spec_view
-from storplan.errors import AlreadyExists, Busy, NotFound
+from storplan.errors import AlreadyExists, Busy, InvalidArgument, NotFound
 from storplan.model import Access, ExportClient, ExportOptions, FileSystem, Kind, Squash, spec_of
 from storplan.model import Capability as C
 from storplan.session import Session
@@ -82,6 +82,34 @@ def test_restore_fs_snapshot(
     assert isinstance(job.result, FileSystem) and job.result.id == filesystem.id
     assert spec_of(find(array, Kind.FILESYSTEMS, filesystem.id)) == spec_of(filesystem)
     assert find(array, Kind.FS_SNAPSHOTS, snapshot.id) is not None  # restoring keeps it
+
+
+def test_fs_clone(
+    array: Session, new_filesystem: Factory, names: Factory, requires: Factory, limits: Any
+) -> None:
+    requires(C.FS_SNAPSHOTS, C.FS_CLONES)
+    source = new_filesystem()
+    snapshot = array.create_fs_snapshot(source, names("fsnap")).result
+    name = names("clone")
+    job = array.create_fs_clone(snapshot, name)
+    clone = find(array, Kind.FILESYSTEMS, job.result.id)
+    assert clone.id != source.id and spec_of(clone) == spec_of(job.result)
+    assert (clone.name, clone.pool_id, clone.system_id) == (name, source.pool_id, source.system_id)
+    assert (clone.size, clone.clone_of) == (source.size, snapshot.id)
+    assert array.create_fs_clone(snapshot, name).result.id == clone.id  # idempotent by name
+    before = spec_view(array.observe())
+    with pytest.raises(AlreadyExists):  # the same name, another size: not the same clone
+        array.create_fs_clone(snapshot, name, 2 * source.size)
+    with pytest.raises(InvalidArgument):  # smaller than its source: a shrink at birth
+        array.create_fs_clone(snapshot, names("small"), source.size - limits.size_alignment)
+    assert spec_view(array.observe()) == before
+    bigger = array.create_fs_clone(snapshot, names("big"), 2 * source.size).result
+    assert find(array, Kind.FILESYSTEMS, bigger.id).size == 2 * source.size
+    array.delete_fs_snapshot(snapshot)  # its clones stand alone from now on
+    assert find(array, Kind.FILESYSTEMS, clone.id).clone_of is None
+    assert array.delete_filesystem(clone).result is None
+    assert find(array, Kind.FILESYSTEMS, clone.id) is None
+    assert find(array, Kind.FILESYSTEMS, source.id) is not None
 
 
 DEFAULT_EXPORT = ExportOptions()

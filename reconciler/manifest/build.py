@@ -7,6 +7,7 @@ position; the spec is still built so that later checks can report more.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidArgument
@@ -19,6 +20,7 @@ from .diagnostics import Diagnostics, Mark
 from .spec import (
     ArraySpec,
     ChapSpec,
+    CloneSpec,
     ExportSpec,
     FileSystemSpec,
     HostSpec,
@@ -204,10 +206,11 @@ class _Builder:
         )
 
     def filesystem(self, data: dict[str, Any], path: Path) -> FileSystemSpec:
+        clone = data.get("clone_of")
         return FileSystemSpec(
             name=data["name"],
-            pool=data["pool"],
-            size=self.size(data["size"], (*path, "size")),
+            pool=data.get("pool", ""),
+            size=self.size(data["size"], (*path, "size")) if "size" in data else None,
             snapshots=self.snapshots(data.get("snapshots", []), path),
             exports=tuple(
                 self.export(e, (*path, "exports", i)) for i, e in enumerate(data.get("exports", []))
@@ -215,6 +218,11 @@ class _Builder:
             protect=data.get("protect", False),
             allow_shrink=data.get("allow_shrink", False),
             previous_names=tuple(data.get("previous_names", ())),
+            clone_of=None
+            if clone is None
+            else CloneSpec(
+                clone["filesystem"], clone["snapshot"], source=self.source((*path, "clone_of"))
+            ),
             source=self.source(path),
         )
 
@@ -265,6 +273,7 @@ class _Builder:
             lists[key] = tuple(
                 build(item, (*path, key, i)) for i, item in enumerate(data.get(key, []))
             )
+        lists["filesystems"] = inherit_clone_pools(lists["filesystems"])
         pools = tuple(
             PoolSpec(
                 p["name"],
@@ -286,6 +295,24 @@ class _Builder:
             source=self.source(path),
             **lists,
         )
+
+
+def inherit_clone_pools(filesystems: tuple[FileSystemSpec, ...]) -> tuple[FileSystemSpec, ...]:
+    """The file systems with each clone that names no pool given its source's (through
+    chains of clones; a source not declared, or a cycle, leaves it empty for the semantic
+    checks to report)."""
+    by_name = {f.name: f for f in filesystems}
+
+    def pool_of(fs: FileSystemSpec, seen: frozenset[str]) -> str:
+        if fs.pool or fs.clone_of is None or fs.name in seen:
+            return fs.pool
+        source = by_name.get(fs.clone_of.filesystem)
+        return "" if source is None else pool_of(source, seen | {fs.name})
+
+    return tuple(
+        replace(f, pool=pool_of(f, frozenset())) if f.clone_of and not f.pool else f
+        for f in filesystems
+    )
 
 
 def build_arrays(doc: Document, diagnostics: Diagnostics) -> list[ArraySpec]:

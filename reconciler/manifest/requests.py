@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .spec import ArraySpec, InitiatorSpec, Origin
+from .spec import ArraySpec, FileSystemSpec, InitiatorSpec, Origin
 
-__all__ = ["Request", "chap_params", "create_requests"]
+__all__ = ["Request", "chap_params", "create_requests", "filesystem_request"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +40,24 @@ def chap_params(host: str, initiator: InitiatorSpec) -> dict[str, Any]:
         params["mutual_user"] = chap.mutual.user
         params["mutual_secret"] = chap.mutual.secret.to_dict()
     return params
+
+
+def filesystem_request(fs: FileSystemSpec, size: int | None = None) -> Request:
+    """The request creating file system ``fs`` (a clone from its snapshot), at ``size``
+    (default: the manifest's)."""
+    size = size if size is not None else None if fs.size is None else int(fs.size)
+    origin = Origin(fs, (("filesystem", "name"),))
+    if fs.clone_of is None:
+        return Request(
+            "create_filesystem", {"filesystem": fs.name, "pool": fs.pool, "size": size}, origin
+        )
+    params = {
+        "filesystem": fs.name,
+        "source": fs.clone_of.filesystem,
+        "snapshot": fs.clone_of.snapshot,
+        "size": size,
+    }
+    return Request("create_fs_clone", params, origin)
 
 
 def create_requests(array: ArraySpec) -> Iterator[Request]:
@@ -96,11 +114,7 @@ def create_requests(array: ArraySpec) -> Iterator[Request]:
                 Origin(replica, (("replica", "name"),)),
             )
     for fs in array.filesystems:
-        yield Request(
-            "create_filesystem",
-            {"filesystem": fs.name, "pool": fs.pool, "size": int(fs.size)},
-            Origin(fs, (("filesystem", "name"),)),
-        )
+        yield filesystem_request(fs)
         for snapshot in fs.snapshots:
             yield Request(
                 "create_fs_snapshot",

@@ -73,6 +73,8 @@ def _check_references(array: ArraySpec, diagnostics: Diagnostics) -> None:
     declared = f"declare it under arrays[{array.name}].pools"
     owners: list[VolumeSpec | FileSystemSpec] = [*array.volumes, *array.filesystems]
     for owner in owners:
+        if isinstance(owner, FileSystemSpec) and owner.clone_of and not owner.pool:
+            continue  # a clone of an undeclared source: reported by _check_clones
         if owner.pool not in pools:
             diagnostics.add(
                 "ref.pool",
@@ -97,6 +99,45 @@ def _check_references(array: ArraySpec, diagnostics: Diagnostics) -> None:
                     where(mapping, "host"),
                     f"declare it under arrays[{array.name}].hosts",
                 )
+
+
+def _check_clones(array: ArraySpec, diagnostics: Diagnostics) -> None:
+    """A clone's source is a file system of this entry, other than itself and not one of
+    its own clones, and the clone lives in the source's pool."""
+    by_name = {f.name: f for f in array.filesystems}
+    for fs in array.filesystems:
+        if fs.clone_of is None:
+            continue
+        mark = where(fs.clone_of, "filesystem")
+        source = by_name.get(fs.clone_of.filesystem)
+        if source is None:
+            diagnostics.add(
+                "ref.filesystem",
+                f"file system {fs.clone_of.filesystem!r} is not declared in this array",
+                mark,
+                f"declare it under arrays[{array.name}].filesystems (a clone's source is managed)",
+            )
+            continue
+        chain: list[str] = [fs.name]
+        step: FileSystemSpec | None = source
+        while step is not None and step.clone_of is not None and step.name not in chain:
+            chain.append(step.name)
+            step = by_name.get(step.clone_of.filesystem)
+        if step is not None and step.name in chain:
+            diagnostics.add(
+                "filesystem.clone_cycle",
+                f"file system {fs.name!r} would be a clone of itself "
+                f"({' -> '.join([*chain, step.name])})",
+                mark,
+                "clone from a file system that is not made from this one",
+            )
+        elif source.pool and fs.pool != source.pool:
+            diagnostics.add(
+                "filesystem.clone_pool",
+                f"a clone lives in its source's pool ({source.pool!r}), not {fs.pool!r}",
+                where(fs, "pool"),
+                "leave the pool out",
+            )
 
 
 def _check_names(array: ArraySpec, diagnostics: Diagnostics) -> None:
@@ -222,8 +263,8 @@ def _check_provider(array: ArraySpec, facts: ProviderFacts, diagnostics: Diagnos
 def _check_size(
     spec: VolumeSpec | FileSystemSpec, limits: Limits, diagnostics: Diagnostics
 ) -> None:
-    if spec.size == 0:
-        return  # already reported while building
+    if spec.size is None or spec.size == 0:
+        return  # a clone keeping its snapshot's size, or already reported while building
     if isinstance(spec, VolumeSpec) and not (
         limits.min_volume_size <= spec.size <= limits.max_volume_size
     ):
@@ -252,6 +293,7 @@ def check_manifest(manifest: Manifest, diagnostics: Diagnostics) -> None:
             )
         _check_names(array, diagnostics)
         _check_references(array, diagnostics)
+        _check_clones(array, diagnostics)
         _check_masking(array, diagnostics)
 
 

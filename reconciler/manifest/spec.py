@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ArraySpec",
     "ChapSpec",
+    "CloneSpec",
     "ExportSpec",
     "FileSystemSpec",
     "HostSpec",
@@ -211,15 +212,29 @@ class ExportSpec(ExportOptions):
 
 
 @dataclass(frozen=True, slots=True)
+class CloneSpec:
+    """Where a file-system clone starts from: snapshot ``snapshot`` of file system
+    ``filesystem`` (declared in the same array entry)."""
+
+    filesystem: str
+    snapshot: str
+    source: Source | None = _source()
+
+
+@dataclass(frozen=True, slots=True)
 class FileSystemSpec:
+    """A file system; a clone's ``pool`` is its source's, and its ``size`` is ``None`` when
+    the manifest leaves it to the snapshot."""
+
     name: str
     pool: str
-    size: Size
+    size: Size | None
     snapshots: tuple[SnapshotSpec, ...] = ()
     exports: tuple[ExportSpec, ...] = ()
     protect: bool = False
     allow_shrink: bool = False
     previous_names: tuple[str, ...] = ()
+    clone_of: CloneSpec | None = None
     source: Source | None = _source()
 
 

@@ -154,6 +154,7 @@ class Capability(StrEnum):
     FS_SHRINK = "filesystem.shrink"
     FS_SNAPSHOTS = "filesystem.snapshots"
     FS_SNAPSHOT_RESTORE = "filesystem.snapshot.restore"
+    FS_CLONES = "filesystem.clones"  # a writable file system made from a snapshot
     NFS_EXPORTS = "nfs.exports"
     NFS_ROOT_SQUASH = "nfs.root_squash"  # a client rule without root squashing
     NFS_ALL_SQUASH = "nfs.all_squash"  # a client rule squashing every user

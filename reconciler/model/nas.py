@@ -39,7 +39,8 @@ class Squash(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class FileSystem:
-    """A file system carved from a pool."""
+    """A file system carved from a pool; ``clone_of`` is the id of the snapshot it was cloned
+    from (``None``: not a clone, or that snapshot is gone and the clone stands alone)."""
 
     id: str
     system_id: str
@@ -49,6 +50,7 @@ class FileSystem:
     used: Size = status_field(Size(0))
     health: Health = status_field(Health.OK)
     conditions: tuple[Condition, ...] = status_field(())
+    clone_of: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

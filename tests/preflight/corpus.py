@@ -139,6 +139,17 @@ def seed(session: Session, steps: tuple[dict[str, Any], ...], system_name: str |
         elif do == "create_filesystem":
             pool = _named(session, Kind.POOLS, step["pool"], system.id)
             session.create_filesystem(pool, step["name"], step["size"])
+        elif do == "create_fs_snapshot":
+            fs = _named(session, Kind.FILESYSTEMS, step["filesystem"], system.id)
+            session.create_fs_snapshot(fs, step["name"])
+        elif do == "create_fs_clone":
+            source = _named(session, Kind.FILESYSTEMS, step["filesystem"], system.id)
+            [snapshot] = [
+                s
+                for s in session.objects(Kind.FS_SNAPSHOTS)
+                if s.filesystem_id == source.id and s.name == step["snapshot"]
+            ]
+            session.create_fs_clone(snapshot, step["name"])
         elif do == "create_export":
             fs = _named(session, Kind.FILESYSTEMS, step["filesystem"], system.id)
             options = ExportOptions.canonical(clients=step["clients"])

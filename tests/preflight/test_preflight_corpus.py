@@ -14,6 +14,8 @@ the simulator file of the case, ``{work}`` its work directory) and ``case.yaml``
       - {do: map, volume: foreign, host: other, lun: 5}
       - {do: create_snapshot, volume: foreign, name: nightly}
       - {do: create_filesystem, pool: nas, name: fs, size: 1GiB}
+      - {do: create_fs_snapshot, filesystem: fs, name: daily}
+      - {do: create_fs_clone, filesystem: fs, snapshot: daily, name: fs-test}
       - {do: create_export, filesystem: fs, path: /x, clients: ["*"]}
     expect:                      # the diagnostic plan and apply must both report
       code: pool.provisioning
