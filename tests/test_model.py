@@ -157,7 +157,7 @@ def test_volume_spec_and_status_fields() -> None:
         (Pool, ("id", "system_id", "name")),
         (Snapshot, ("id", "volume_id", "name")),
         (Replica, ("id", "source_volume_id", "target_volume_id", "kind")),
-        (FileSystem, ("id", "system_id", "pool_id", "name", "size")),
+        (FileSystem, ("id", "system_id", "pool_id", "name", "size", "clone_of")),
         (System, ("id", "name")),
         (Disk, ("id", "system_id", "name")),
         (AccessGroup, ("id", "system_id", "name", "initiators")),

@@ -2,7 +2,9 @@
 
 A file system ``home`` is the LV ``nfs_home`` (tag ``storplan-fs:home``) mounted at
 ``<base>/home``; its snapshot ``s1`` is the thin LV ``nfs_home+s1`` (tag
-``storplan-fssnap:home/s1``) mounted read-only at ``<base>/.snapshots/home/s1``.  ``+`` is not
+``storplan-fssnap:home/s1``) mounted read-only at ``<base>/.snapshots/home/s1``; a clone
+``t`` of it is the thin LV ``nfs_t`` (tags ``storplan-fs:t``, ``storplan-fsclone:home/s1``)
+mounted read-write at ``<base>/t`` like any file system.  ``+`` is not
 allowed in storplan names, so no file system's LV can be taken for a snapshot's.  The tags are
 the truth (they survive reboots and renames); the LV names only need to be unique.
 """
@@ -14,6 +16,7 @@ from storplan.providers.kit.pools import LVM_SAFE_NAME
 from storplan.size import Size
 
 __all__ = [
+    "CLONE_TAG",
     "FS_TAG",
     "NAME_MAX_LENGTH",
     "SNAPSHOT_TAG",
@@ -28,6 +31,9 @@ FS_TAG = "storplan-fs:"
 """``storplan-fs:<name>`` marks the LV of file system ``name``."""
 SNAPSHOT_TAG = "storplan-fssnap:"
 """``storplan-fssnap:<file system>/<snapshot>`` marks a snapshot's LV."""
+CLONE_TAG = "storplan-fsclone:"
+"""``storplan-fsclone:<file system>/<snapshot>`` marks the LV of a file system cloned from
+that snapshot (beside its ``storplan-fs:`` tag)."""
 EXTENT = 4 << 20
 """LVM's default extent size: every size is a multiple of it."""
 _MIN_SIZE = {"xfs": 300 << 20, "ext4": 16 << 20}  # mkfs.xfs 5.19+ refuses below 300 MB
@@ -45,6 +51,7 @@ def limits_for(fs_type: str) -> Limits:
             "filesystem.grow": f"online (lvextend, then {_GROW[fs_type]})",
             "filesystem.shrink": "refused: XFS cannot shrink, ext4 only unmounted",
             "filesystem.snapshots": "thin pools only (lvm-thin), mounted read-only",
+            "filesystem.clones": "thin snapshots of a snapshot, with a new file-system UUID",
         },
     )
 

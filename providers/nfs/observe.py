@@ -173,12 +173,14 @@ def observe_state(options: NfsOptions, kinds: frozenset[Kind], release: str
                 missing = f"{stored.lv.path} is not mounted at {target}"
                 conditions = (Condition("filesystem.not_mounted", missing),)
             pool_id = ids.POOL.encode(stored.pool.name) if stored.pool else ids.POOL.encode("?")
+            origin = stored.clone_of  # reported while that snapshot exists
+            clone_of = ids.SNAPSHOT.encode(*origin) if origin in inventory.snapshots else None
             systems.append(
                 FileSystem(ids.FILESYSTEM.encode(name), ids.SYSTEM, pool_id, name,
                            Size(stored.lv.size),
                            used=Size(_used(target) if target in mounts else 0),
                            health=Health.DEGRADED if conditions else Health.OK,
-                           conditions=conditions)
+                           conditions=conditions, clone_of=clone_of)
             )  # fmt: skip
         parts["filesystems"] = tuple(systems)
     if Kind.FS_SNAPSHOTS in kinds and inventory is not None:

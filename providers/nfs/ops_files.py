@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from storplan.errors import AlreadyExists, Busy, NotFound
+from storplan.errors import AlreadyExists, Busy, InvalidArgument, NotFound
 from storplan.model.enums import Kind
 from storplan.model.job import Job
+from storplan.providers.kit.conflicts import require_same
 from storplan.size import Size
 
 from . import ids, storage
@@ -19,7 +20,7 @@ __all__ = ["FileSystemOps"]
 
 
 class FileSystemOps(NfsBase):
-    """create/resize/delete file systems; create/delete/restore their snapshots."""
+    """create/resize/delete file systems; create/delete/restore their snapshots; clone them."""
 
     def _exports_of(self, name: str) -> list[str]:
         """Export paths (served or written) that show file system ``name``."""
@@ -95,6 +96,32 @@ class FileSystemOps(NfsBase):
         if snapshot is None:
             raise NotFound(f"file-system snapshot {snapshot_id} does not exist")
         return snapshot
+
+    def create_fs_clone(self, fs_snapshot_id: str, name: str, size: int | None) -> Job[Any]:
+        """A writable file system from a snapshot, at least the snapshot's size, mounted at
+        ``<base>/<name>``; idempotent by name (the same snapshot, and size if given)."""
+        check_name("file system", name)
+        with self.operation("create_fs_clone"):
+            inventory = self.inventory()
+            snapshot = self._snapshot(inventory, fs_snapshot_id)
+            least = snapshot.lv.size
+            wanted = least if size is None else int(Size(size).align_up(EXTENT))
+            if wanted < least:
+                raise InvalidArgument(
+                    f"a clone cannot be smaller than its snapshot ({Size(least)})",
+                    hint="leave the size out, or give at least the snapshot's size",
+                )
+            limits_for(self.options.fs_type).check_volume_size(wanted)
+            existing = inventory.filesystems.get(name)
+            if existing is None:
+                storage.make_clone(self.options, snapshot, name, wanted)
+            else:
+                have: dict[str, object] = {"clone_of": "/".join(existing.clone_of or ("-",))}
+                want: dict[str, object] = {"clone_of": f"{snapshot.filesystem}/{snapshot.name}"}
+                if size is not None:
+                    have["size"], want["size"] = existing.lv.size, wanted
+                require_same("file system", name, have, want)
+            return self.finish("create_fs_clone", Kind.FILESYSTEMS, ids.FILESYSTEM.encode(name))
 
     def delete_fs_snapshot(self, fs_snapshot_id: str) -> Job[Any]:
         """Unmount and delete a snapshot."""

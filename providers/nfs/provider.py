@@ -38,6 +38,7 @@ _DECLARED = frozenset(
         Capability.FS_GROW,
         Capability.FS_SNAPSHOTS,
         Capability.FS_SNAPSHOT_RESTORE,
+        Capability.FS_CLONES,
         Capability.NFS_EXPORTS,
         Capability.NFS_ROOT_SQUASH,
         Capability.NFS_ALL_SQUASH,

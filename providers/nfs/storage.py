@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from storplan.errors import Busy, InvalidArgument, ProviderError, Unsupported
 from storplan.providers.kit import lvm
@@ -22,7 +22,7 @@ from storplan.providers.kit.pools import PoolConfig
 from . import fstab
 from .fstab import MountEntry
 from .mounts import mount, mount_table, unmount
-from .names import FS_TAG, SNAPSHOT_TAG, filesystem_lv, snapshot_lv
+from .names import CLONE_TAG, FS_TAG, SNAPSHOT_TAG, filesystem_lv, snapshot_lv
 from .options import NfsOptions
 
 __all__ = ["Inventory", "StoredFs", "StoredSnapshot", "take_inventory"]
@@ -30,12 +30,13 @@ __all__ = ["Inventory", "StoredFs", "StoredSnapshot", "take_inventory"]
 
 @dataclass(frozen=True, slots=True)
 class StoredFs:
-    """One storplan file system: its LV and the configured pool holding it (``None``: the LV
-    is in no configured pool)."""
+    """One storplan file system: its LV, the configured pool holding it (``None``: the LV
+    is in no configured pool) and, for a clone, the (file system, snapshot) it came from."""
 
     name: str
     lv: LogicalVolume
     pool: PoolConfig | None
+    clone_of: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +75,11 @@ def take_inventory(options: NfsOptions) -> Inventory:
     snapshots: dict[tuple[str, str], StoredSnapshot] = {}
     for lv in report.volumes.values():
         name = lv.tag_value(FS_TAG)
-        if name is not None:
-            filesystems[name] = StoredFs(name, lv, _pool_of(options, lv))
+        if name is not None:  # a file system, whatever else it may carry
+            origin = (lv.tag_value(CLONE_TAG) or "").partition("/")
+            clone_of = (origin[0], origin[2]) if origin[1] else None
+            filesystems[name] = StoredFs(name, lv, _pool_of(options, lv), clone_of)
+            continue
         owner = lv.tag_value(SNAPSHOT_TAG)
         if owner is not None and "/" in owner:
             fs, _, snap = owner.partition("/")
@@ -198,6 +202,47 @@ def make_snapshot(options: NfsOptions, stored: StoredFs, name: str) -> None:
         unmount(entry.target, f"snapshot {name!r}")
         lvm.remove(stored.lv.vg, lv_name)
         raise
+
+
+def make_clone(options: NfsOptions, snapshot: StoredSnapshot, name: str, size: int) -> None:
+    """File system ``name``: a writable thin snapshot of ``snapshot``, with a new file-system
+    UUID (two XFS file systems of one UUID cannot both be mounted without ``nouuid``, and
+    ``blkid``/``by-uuid`` would confuse them), recorded in fstab, mounted at ``<base>/<name>``
+    and grown to ``size`` (all or nothing)."""
+    vg, lv_name = snapshot.lv.vg, filesystem_lv(name)
+    fs_type = fs_type_of(options, options.snapshot_point(snapshot.filesystem, snapshot.name))
+    own = (f"{FS_TAG}{name}", f"{CLONE_TAG}{snapshot.filesystem}/{snapshot.name}")
+    lvm.snapshot(vg, snapshot.lv.name, lv_name, active=True, tags=own)
+    entry = MountEntry("fs", f"/dev/{vg}/{lv_name}", options.mount_point(name), fs_type)
+    try:
+        inherited = [t for t in lvm.read_report().volumes[vg, lv_name].tags if t not in own]
+        lvm.retag(vg, lv_name, delete=inherited)  # an LVM snapshot copies its origin's tags
+        _new_identity(entry)
+        persist(options, add=(entry,))
+        mount(entry)
+        lv = replace(snapshot.lv, name=lv_name, tags=frozenset(own))
+        grow(options, StoredFs(name, lv, None), size)
+    except BaseException:
+        persist(options, drop=(entry.target,))
+        unmount(entry.target, f"file system {name!r}")
+        lvm.remove(vg, lv_name)
+        raise
+
+
+def _new_identity(entry: MountEntry) -> None:
+    """Give the unmounted clone at ``entry`` a UUID of its own.  The snapshot was taken of a
+    mounted file system, so its log or journal is replayed first by one mount (XFS: with
+    ``nouuid``, its origin is mounted) and unmount; ``tune2fs -U`` also wants a checked ext4."""
+    nouuid = ["-o", "nouuid"] if entry.fs_type == "xfs" else []
+    argv = ["mount", "-t", entry.fs_type, *nouuid]
+    os.makedirs(entry.target, mode=0o755, exist_ok=True)
+    run([*argv, entry.source, entry.target], provider="nfs")
+    unmount(entry.target, f"clone at {entry.target}")
+    if entry.fs_type == "xfs":
+        run(["xfs_admin", "-U", "generate", entry.source], provider="nfs")
+    else:
+        run(["e2fsck", "-f", "-p", entry.source], provider="nfs")
+        run(["tune2fs", "-U", "random", entry.source], provider="nfs")
 
 
 def remove_snapshot(options: NfsOptions, snapshot: StoredSnapshot) -> None:

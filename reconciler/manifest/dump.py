@@ -97,6 +97,8 @@ def _fields(spec: Any) -> dict[str, Any]:
             default = field.default_factory()
         if value == default and (field.name not in _ALWAYS or value is None):
             continue
+        if value is None and default is dataclasses.MISSING:
+            continue  # a required field left to something else (a clone's size)
         data[field.name] = _plain(value)
     if "credentials" in data:
         data["credentials"] = {"password": data["credentials"]}

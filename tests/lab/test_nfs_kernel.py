@@ -39,10 +39,11 @@ def clients(guest: NfsGuest) -> dict[str, Client]:
     return {"team": guest.add_client("team", 77), "stranger": guest.add_client("stranger", 78)}
 
 
-def manifest(*, team_size: str = "320MiB", snapshot: bool = False) -> str:
+def manifest(*, team_size: str = "320MiB", snapshot: bool = False, clone: bool = False) -> str:
     """Two XFS file systems, four exports (rw with an anonymous uid, ro by network, no root
-    squash, ro by host name), optionally a snapshot."""
+    squash, ro by host name), optionally a snapshot and a clone of it (exported rw)."""
     snapshots = "        snapshots: [{name: before}]\n" if snapshot else ""
+    clones = CLONE if clone else ""
     return f"""\
 apiVersion: storplan.io/v1
 kind: StorageState
@@ -72,7 +73,19 @@ arrays:
             clients: [{{match: 10.77.0.2, access: rw, squash: none}}]
           - path: /archive-ro
             clients: [{{match: nfs-client, access: ro}}]
+{clones}"""
+
+
+CLONE = """\
+      - name: team-test
+        clone_of: {filesystem: team, snapshot: before}
+        exports:
+          - path: /team-test
+            clients: [10.77.0.2]
+            access: rw
 """
+FULL = {"team_size": "512MiB", "snapshot": True, "clone": True}
+"""The manifest's last state: the team file system grown, its snapshot and clone."""
 
 
 def observed(guest: NfsGuest) -> dict[str, object]:
@@ -163,31 +176,47 @@ def test_apply_then_clients_get_exactly_their_access(
     assert "access denied" in done.stderr.lower(), done.stderr
 
 
-def test_snapshot_keeps_the_old_content_and_growth_is_seen(
+def test_snapshot_and_clone_keep_the_old_content_and_growth_is_seen(
     guest: NfsGuest, clients: dict[str, Client]
 ) -> None:
-    guest.apply(manifest(snapshot=True))
-    team = clients["team"]
+    guest.apply(manifest(snapshot=True, clone=True))  # the clone is made after its snapshot
+    team, lab = clients["team"], guest.lab
     done = guest.on_client(team, "/srv/nfs/team",
                            "setpriv --reuid 1000 --regid 1000 --clear-groups"
                            " sh -c 'echo v2 > u1000/data'")  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert guest.lab.run("cat /srv/storplan/.snapshots/team/before/u1000/data").stdout == "v1\n"
-    assert guest.lab.run("cat /srv/storplan/team/u1000/data").stdout == "v2\n"
-    snapshot_mount = guest.lab.run("findmnt -no OPTIONS /srv/storplan/.snapshots/team/before")
+    assert lab.run("cat /srv/storplan/.snapshots/team/before/u1000/data").stdout == "v1\n"
+    assert lab.run("cat /srv/storplan/team/u1000/data").stdout == "v2\n"
+    snapshot_mount = lab.run("findmnt -no OPTIONS /srv/storplan/.snapshots/team/before")
     assert "ro" in snapshot_mount.stdout.split(",") and "nouuid" in snapshot_mount.stdout
 
+    # the clone: the snapshot's content, writable over NFS, independent of team and snapshot
+    done = guest.on_client(team, "/srv/nfs/team-test",
+                           "cat u1000/data && setpriv --reuid 1000 --regid 1000"
+                           " --clear-groups sh -c 'echo v3 > u1000/data'")  # fmt: skip
+    assert (done.returncode, done.stdout) == (0, "v1\n"), done.stderr
+    files = "/srv/storplan/team-test /srv/storplan/team /srv/storplan/.snapshots/team/before"
+    contents = lab.run(f"for d in {files}; do cat $d/u1000/data; done").stdout
+    assert contents.split() == ["v3", "v2", "v1"]
+    clone_mount = lab.run("findmnt -no OPTIONS,SOURCE /srv/storplan/team-test").stdout
+    assert "rw" in clone_mount.split()[0].split(",") and "nouuid" not in clone_mount
+    uuids = lab.run("blkid -s UUID -o value /dev/vg0/nfs_team /dev/vg0/nfs_team-test")
+    assert len(set(uuids.stdout.split())) == 2, uuids.stdout  # its own XFS identity
+    [clone_fs] = [f for f in guest.show("filesystems") if f["name"] == "team-test"]
+    [snapshot] = guest.show("fs-snapshots")
+    assert (clone_fs["clone_of"], clone_fs["size"]) == (snapshot["id"], 320 * MIB)
+
     before = guest.on_client(team, "/srv/nfs/team", "df -B1 --output=size . | tail -1")
-    guest.apply(manifest(team_size="512MiB", snapshot=True))
+    guest.apply(manifest(**FULL))
     after = guest.on_client(team, "/srv/nfs/team", "df -B1 --output=size . | tail -1")
     grown = int(after.stdout) - int(before.stdout)
     assert 180 * MIB < grown <= 192 * MIB, (before.stdout, after.stdout)
-    [team_fs] = [f for f in guest.show("filesystems") if f["name"] == "team"]
-    assert team_fs["size"] == 512 * MIB
+    sizes = {f["name"]: f["size"] for f in guest.show("filesystems")}
+    assert (sizes["team"], sizes["team-test"]) == (512 * MIB, 320 * MIB)  # the clone's own
 
 
 def test_reapply_changes_nothing(guest: NfsGuest) -> None:
-    wanted = manifest(team_size="512MiB", snapshot=True)
+    wanted = manifest(**FULL)
     before = guest.lab.run(f"sha256sum {EXPORTS} /etc/fstab /var/lib/nfs/etab").stdout
     assert guest.plan(wanted).returncode == 0
     done = guest.apply(wanted)
@@ -198,7 +227,7 @@ def test_reapply_changes_nothing(guest: NfsGuest) -> None:
 def test_a_hand_edit_of_the_kernel_exports_is_drift(
     guest: NfsGuest, clients: dict[str, Client]
 ) -> None:
-    wanted = manifest(team_size="512MiB", snapshot=True)
+    wanted = manifest(**FULL)
     guest.lab.run("exportfs -u 10.77.0.2:/srv/nfs/team")  # the kernel stops serving it
     assert guest.on_client(clients["team"], "/srv/nfs/team", "true").returncode == 90
     planned = guest.plan(wanted, "-o", "json")
@@ -217,8 +246,10 @@ def test_a_reboot_restores_the_same_state(
     lab.reboot()
     after = observed(guest)
     assert json.dumps(after, sort_keys=True) == json.dumps(before, sort_keys=True)
-    assert guest.plan(manifest(team_size="512MiB", snapshot=True)).returncode == 0
+    assert guest.plan(manifest(**FULL)).returncode == 0
     team = guest.add_client("team", 77)  # network namespaces do not survive a reboot
     assert team == clients["team"]
     done = guest.on_client(team, "/srv/nfs/team", "cat u1000/data")
     assert done.stdout == "v2\n", done.stderr
+    done = guest.on_client(team, "/srv/nfs/team-test", "cat u1000/data")
+    assert done.stdout == "v3\n", done.stderr  # the clone's own fstab entry brought it back
