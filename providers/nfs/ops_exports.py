@@ -22,11 +22,11 @@ from storplan.errors import (
     ProviderError,
     Unsupported,
 )
+from storplan.files import write_private
 from storplan.model.enums import NFS_SECURITY_FLAVOURS, Kind
 from storplan.model.job import Job
 from storplan.model.nas import ExportOptions
 from storplan.providers.kit.commands import run
-from storplan.providers.kit.files import write_atomically
 from storplan.providers.kit.nfsclients import check_export_path
 
 from . import ids
@@ -74,12 +74,13 @@ class ExportOps(FileSystemOps):
                  directory: str | None) -> None:  # fmt: skip
         """Write ``exports`` and make the kernel serve them; verify ``directory`` (``None``:
         it must be gone).  On failure, ``previous`` is written and served again."""
-        write_atomically(self.options.exports_file, render_exports(exports), 0o644)
+        # 0644 as before, like /etc/exports: the file holds no secret
+        write_private(self.options.exports_file, render_exports(exports), mode=0o644)
         try:
             run(["exportfs", "-ra"], provider="nfs")
             self._verify(directory, exports.get(directory) if directory else None)
         except ProviderError:
-            write_atomically(self.options.exports_file, render_exports(previous), 0o644)
+            write_private(self.options.exports_file, render_exports(previous), mode=0o644)
             with suppress(ProviderError):
                 run(["exportfs", "-ra"], provider="nfs")
             raise
