@@ -267,6 +267,25 @@ def test_preflight_refuses_what_ganesha_could_not_take() -> None:
     ]
     refused = provider.preflight(requests, None)  # type: ignore[arg-type]
     assert [r.index for r in refused] == [1, 2, 3]
-    assert "pseudo path" in refused[0].message
+    assert "is not usable" in refused[0].message
     assert "Minor_Versions" in refused[1].hint
     assert "listed twice" in refused[2].message
+
+
+def test_pseudo_paths_go_through_the_kits_export_path_check() -> None:
+    """Preflight and create_export refuse every path the kit's check_export_path refuses (the
+    same list as the nfs provider's tests), before anything reads the server."""
+    from export_paths import BAD_PATHS, GOOD_PATHS
+    from storplan.providers.ganesha import GaneshaProvider
+    from storplan.providers.kit import Request
+
+    provider = GaneshaProvider(parse_uri("ganesha:///srv/nfs"))
+    good = ExportOptions().to_dict()
+    requests = [Request("create_export", {"filesystem": "home", "path": p, **good})
+                for p in [*GOOD_PATHS, *BAD_PATHS]]  # fmt: skip
+    refused = provider.preflight(requests, None)  # type: ignore[arg-type]
+    assert [r.index for r in refused] == [len(GOOD_PATHS) + i for i in range(len(BAD_PATHS))]
+    assert all("is not usable" in r.message and "/projects/alpha" in r.hint for r in refused)
+    for path in BAD_PATHS:
+        with pytest.raises(InvalidArgument, match="is not usable"):
+            provider.create_export("filesystem:home", path, ExportOptions())

@@ -8,11 +8,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from export_paths import BAD_PATHS, GOOD_PATHS
 from storplan.errors import InvalidArgument, Unsupported
 from storplan.model import Access
 from storplan.model.nas import ExportClient, ExportOptions, Squash
 from storplan.model.state import State
 from storplan.providers.kit import Request
+from storplan.providers.kit.nfsclients import check_export_path
 from storplan.providers.nfs import NfsProvider
 from storplan.providers.nfs.etab import options_from_entries, parse_etab, rule_from_options
 from storplan.providers.nfs.exportsfile import fsid_of, read_exports, render_exports
@@ -223,6 +225,32 @@ def test_preflight_refuses_what_exportfs_would_drop_or_refuse() -> None:
     assert "does not resolve" in refused[1].message and "/etc/hosts" in refused[1].hint
     assert "not usable" in refused[2].message
     assert "per-export NFS versions" in refused[3].message
+
+
+@pytest.mark.parametrize("path", GOOD_PATHS)
+def test_export_path_check_accepts(path: str) -> None:
+    assert check_export_path(path) == path
+
+
+@pytest.mark.parametrize("path", [*BAD_PATHS, None, b"/a", 5])
+def test_export_path_check_refuses(path: object) -> None:
+    with pytest.raises(InvalidArgument, match="is not usable") as caught:
+        check_export_path(path)  # type: ignore[arg-type]
+    assert "/projects/alpha" in (caught.value.hint or "")
+
+
+def test_preflight_and_create_export_refuse_every_bad_path() -> None:
+    """The provider's preflight and its create_export both use the kit's check (create_export
+    refuses before it reads or changes anything)."""
+    requests = [Request("create_export", {"filesystem": "a", "path": p, "clients": ["*"]})
+                for p in [*GOOD_PATHS, *BAD_PATHS]]  # fmt: skip
+    refused = provider().preflight(requests, State())
+    assert [r.index for r in refused] == [len(GOOD_PATHS) + i for i in range(len(BAD_PATHS))]
+    assert all("is not usable" in r.message for r in refused)
+    everyone = ExportOptions(clients=(ExportClient("*"),))
+    for path in BAD_PATHS:
+        with pytest.raises(InvalidArgument, match="is not usable"):
+            provider().create_export("filesystem:a", path, everyone)
 
 
 def test_export_options_checks() -> None:

@@ -1,10 +1,11 @@
 """storplan's export directory: one ``export-<id>.conf`` per export and the index.
 
-Every write is atomic (a dot-named temporary file in the same directory, fsync, rename, fsync
-of the directory), so Ganesha never reads half a file at a restart.  The index
-(``exports.conf``) includes only files Ganesha accepted over D-Bus: a file is written, then
-added or updated, then listed.  Changes take an exclusive ``flock`` on ``.lock`` in the
-directory, so two storplan processes never pick the same export id.
+Every write is atomic (:func:`storplan.files.write_private`: a dot-named temporary file in
+the same directory, fsync, rename, fsync of the directory; mode 0600), so Ganesha never reads
+half a file at a restart.  The index (``exports.conf``) includes only files Ganesha accepted
+over D-Bus: a file is written, then added or updated, then listed.  Changes take an exclusive
+``flock`` on ``.lock`` in the directory, so two storplan processes never pick the same export
+id.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
 from storplan.errors import InvalidArgument
-from storplan.providers.kit.files import write_atomically
+from storplan.files import write_private
 
 from .exportfile import ExportRecord, read_export
 from .options import GaneshaOptions
@@ -77,7 +78,7 @@ def read_records(options: GaneshaOptions) -> dict[int, ExportRecord]:
 def write_record(options: GaneshaOptions, text: str, export_id: int) -> str:
     """Write an export's file; returns its path."""
     path = options.export_file(export_id)
-    write_atomically(path, text)
+    write_private(path, text)
     return path
 
 
@@ -91,7 +92,7 @@ def write_index(options: GaneshaOptions, export_ids: set[int]) -> None:
     """Rewrite the index so that it includes exactly the files of ``export_ids``."""
     lines = ["# Written by storplan: the exports Ganesha reads at start (see export-*.conf)."]
     lines += [f"%include {quote(options.export_file(i))}" for i in sorted(export_ids)]
-    write_atomically(options.index, "\n".join(lines) + "\n")
+    write_private(options.index, "\n".join(lines) + "\n")
 
 
 def indexed_ids(options: GaneshaOptions) -> set[int]:

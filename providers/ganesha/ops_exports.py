@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import re
 from typing import Any
 
 from storplan.errors import AlreadyExists, InvalidArgument, NotFound
 from storplan.model.job import Job
 from storplan.model.nas import ExportOptions
+from storplan.providers.kit.nfsclients import check_export_path
 
 from . import ids, quirks
 from .dbus import GaneshaError
@@ -34,23 +34,6 @@ from .observe import Served, export_model, served_exports
 from .ops_files import FileSystemOps
 
 __all__ = ["ExportOps"]
-
-_PSEUDO = re.compile(r"(/[A-Za-z0-9][A-Za-z0-9._+@:-]*)+")
-
-
-def check_pseudo(path: str) -> str:
-    """A pseudo path (what clients mount) Ganesha and its configuration syntax accept.
-
-    Raises:
-        InvalidArgument: not absolute, the root, or with characters outside ``A-Za-z0-9._+@:-``.
-    """
-    if not isinstance(path, str) or _PSEUDO.fullmatch(path) is None:
-        raise InvalidArgument(
-            f"export path {path!r} is not a usable NFSv4 pseudo path",
-            hint="use an absolute path like /projects/alpha: segments of letters, digits and "
-            "._+@:- (not / itself, which is Ganesha's pseudo root)",
-        )
-    return path
 
 
 def _differences(
@@ -153,7 +136,7 @@ class ExportOps(FileSystemOps):
     ) -> Job[Any]:
         """Export a file system at the pseudo path ``path``; idempotent by path."""
         wanted = check_options(options)
-        pseudo = check_pseudo(path)
+        pseudo = check_export_path(path)
         with self.operation("create_export"), directory_lock(self.options):
             directory = self._directory(filesystem_id)
             version = self._changing()

@@ -15,10 +15,11 @@ from storplan.model.capabilities import Capabilities, Limits, ProviderVersion
 from storplan.model.enums import Capability
 from storplan.model.nas import ExportOptions
 from storplan.providers.kit import Refusal, Request
+from storplan.providers.kit.nfsclients import check_export_path
 from storplan.size import Size
 
 from .exportfile import check_options
-from .ops_exports import ExportOps, check_pseudo
+from .ops_exports import ExportOps
 from .ops_files import SIZE_ALIGNMENT
 from .options import parse_options
 
@@ -100,7 +101,7 @@ class GaneshaProvider(ExportOps):
             params = dict(request.params)
             try:
                 if request.operation == "create_export":
-                    check_pseudo(str(params.get("path", "")))
+                    check_export_path(str(params.get("path", "")))
                 check_options(ExportOptions.from_dict(params))
             except StorplanError as exc:
                 refusals.append(Refusal(index, "", exc.message, exc.hint))

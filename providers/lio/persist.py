@@ -2,7 +2,8 @@
 
 After every change the whole configuration is written to ``saveconfig.json`` (by default the
 file the distribution's ``target`` / ``rtslib-fb-targetctl`` service restores at boot)
-atomically: a temporary file in the same directory, fsync, rename, fsync of the directory.
+atomically (:func:`storplan.files.write_private`: a temporary file in the same directory,
+fsync, rename, fsync of the directory).
 The previous file, when it differs, is kept first as
 ``backup/saveconfig-YYYYMMDD-HH:MM:SS.json`` and only the newest ``backups`` copies are kept.
 """
@@ -11,10 +12,11 @@ from __future__ import annotations
 
 import datetime
 import json
-import os
 import shutil
 from pathlib import Path
 from typing import Any
+
+from storplan.files import write_private
 
 __all__ = ["save_config"]
 
@@ -32,22 +34,7 @@ def save_config(config: dict[str, Any], path: str, backups: int) -> None:
         return
     if previous is not None and backups > 0:
         _back_up(target, backups)
-    temporary = target.with_name(f".{target.name}.storplan-tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    directory = os.open(target.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
+    write_private(target, text)  # 0600: it holds CHAP secrets
 
 
 def _back_up(target: Path, keep: int) -> None:

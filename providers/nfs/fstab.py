@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from storplan.errors import InvalidArgument
-from storplan.providers.kit.files import write_atomically
+from storplan.files import write_private
 
 __all__ = ["BEGIN", "END", "MountEntry", "read_block", "render", "write_block"]
 
@@ -107,4 +107,4 @@ def write_block(path: str, entries: Iterable[MountEntry]) -> None:
     new = render(text, entries)
     if new == text:
         return
-    write_atomically(path, new, mode)
+    write_private(path, new, mode=mode)

@@ -10,7 +10,6 @@ operation fails with what exportfs said.
 from __future__ import annotations
 
 import os
-import re
 from contextlib import suppress
 from dataclasses import replace
 from typing import Any
@@ -23,11 +22,12 @@ from storplan.errors import (
     ProviderError,
     Unsupported,
 )
+from storplan.files import write_private
 from storplan.model.enums import NFS_SECURITY_FLAVOURS, Kind
 from storplan.model.job import Job
 from storplan.model.nas import ExportOptions
 from storplan.providers.kit.commands import run
-from storplan.providers.kit.files import write_atomically
+from storplan.providers.kit.nfsclients import check_export_path
 
 from . import ids
 from .etab import read_etab
@@ -39,24 +39,7 @@ from .ops_files import FileSystemOps
 from .resolve import check_clients, served_key
 from .storage import persist
 
-__all__ = ["ExportOps", "check_export_options", "check_path"]
-
-_PATH = re.compile(r"(/[A-Za-z0-9][A-Za-z0-9._+@:-]*)+")
-
-
-def check_path(path: str) -> str:
-    """An export path (relative to ``export_root``) safe in fstab and exports lines.
-
-    Raises:
-        InvalidArgument: not absolute, the root, or with characters outside ``A-Za-z0-9._+@:-``.
-    """
-    if not isinstance(path, str) or _PATH.fullmatch(path) is None:
-        raise InvalidArgument(
-            f"export path {path!r} is not usable",
-            hint="use an absolute path like /projects/alpha: segments of letters, digits and "
-            "._+@:- (clients mount it below the provider's export_root)",
-        )
-    return path
+__all__ = ["ExportOps", "check_export_options"]
 
 
 def check_export_options(options: ExportOptions) -> ExportOptions:
@@ -91,12 +74,13 @@ class ExportOps(FileSystemOps):
                  directory: str | None) -> None:  # fmt: skip
         """Write ``exports`` and make the kernel serve them; verify ``directory`` (``None``:
         it must be gone).  On failure, ``previous`` is written and served again."""
-        write_atomically(self.options.exports_file, render_exports(exports), 0o644)
+        # 0644 as before, like /etc/exports: the file holds no secret
+        write_private(self.options.exports_file, render_exports(exports), mode=0o644)
         try:
             run(["exportfs", "-ra"], provider="nfs")
             self._verify(directory, exports.get(directory) if directory else None)
         except ProviderError:
-            write_atomically(self.options.exports_file, render_exports(previous), 0o644)
+            write_private(self.options.exports_file, render_exports(previous), mode=0o644)
             with suppress(ProviderError):
                 run(["exportfs", "-ra"], provider="nfs")
             raise
@@ -123,7 +107,7 @@ class ExportOps(FileSystemOps):
     def create_export(self, filesystem_id: str, path: str, options: ExportOptions) -> Job[Any]:
         """Export a file system at ``<export_root><path>`` (a bind mount); idempotent by path."""
         wanted = check_export_options(options)
-        check_path(path)
+        check_export_path(path)
         directory = self.options.export_dir(path)
         with self.operation("create_export"):
             stored = self.filesystem(self.inventory(), filesystem_id)

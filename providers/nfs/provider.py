@@ -17,9 +17,10 @@ from storplan.model.capabilities import Capabilities, Limits, ProviderVersion
 from storplan.model.enums import Capability
 from storplan.model.nas import ExportOptions
 from storplan.providers.kit import Refusal, Request
+from storplan.providers.kit.nfsclients import check_export_path
 
 from .names import limits_for
-from .ops_exports import ExportOps, check_export_options, check_path
+from .ops_exports import ExportOps, check_export_options
 from .options import parse_options
 
 if TYPE_CHECKING:
@@ -97,7 +98,7 @@ class NfsProvider(ExportOps):
             params = dict(request.params)
             try:
                 if request.operation == "create_export":
-                    check_path(str(params.get("path", "")))
+                    check_export_path(str(params.get("path", "")))
                 check_export_options(ExportOptions.from_dict(params))
             except StorplanError as exc:
                 refusals.append(Refusal(index, "", exc.message, exc.hint))

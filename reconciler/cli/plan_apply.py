@@ -245,16 +245,11 @@ def _print_problems(error: Any) -> None:
 
 def _save(plan: Any, args: argparse.Namespace) -> None:
     """Write the plan signed with the state store's key (created on first use), mode 0600."""
-    import os
+    from storplan.files import write_private
 
     with open_state(args, write=True) as store:
         key = store.secret_key(create=True)
-    text = plan.to_json(key)
-    temporary = f"{args.out}.{os.getpid()}.tmp"
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(temporary, args.out)
+    write_private(args.out, plan.to_json(key))
 
 
 def _confirm(args: argparse.Namespace, plan: Any) -> bool:

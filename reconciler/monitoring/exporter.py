@@ -12,9 +12,7 @@ from __future__ import annotations
 import base64
 import hmac
 import logging
-import os
 import ssl
-import tempfile
 import threading
 import time
 from collections.abc import Sequence
@@ -22,6 +20,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 
+from ..files import write_private
 from .exposition import CONTENT_TYPE, render
 from .probe import Probe, sample_all
 
@@ -123,13 +122,5 @@ def make_server(snapshots: Snapshots, host: str, port: int, access: Access) -> T
 
 def write_textfile(path: str, text: str) -> None:
     """Replace ``path`` with ``text`` atomically (node_exporter reads ``*.prom`` files)."""
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, temporary = tempfile.mkstemp(dir=directory, prefix=".storplan-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as out:
-            out.write(text)
-        os.chmod(temporary, 0o644)  # node_exporter runs as its own user; metrics hold no secret
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    # 0644: node_exporter runs as its own user; metrics hold no secret
+    write_private(path, text, mode=0o644)

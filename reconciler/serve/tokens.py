@@ -19,6 +19,7 @@ import time
 from dataclasses import asdict, dataclass
 
 from ..errors import InvalidArgument, NotFound
+from ..files import write_private
 
 __all__ = ["SCOPES", "TokenInfo", "TokenStore"]
 
@@ -83,11 +84,7 @@ class TokenStore:
     def _save(self, tokens: dict[str, TokenInfo]) -> None:
         directory = os.path.dirname(self.path) or "."
         os.makedirs(directory, mode=0o700, exist_ok=True)
-        temporary = f"{self.path}.{os.getpid()}.tmp"
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump([asdict(t) for t in tokens.values()], handle, indent=1)
-        os.replace(temporary, self.path)
+        write_private(self.path, json.dumps([asdict(t) for t in tokens.values()], indent=1))
 
     def create(self, name: str, scope: str, arrays: tuple[str, ...]) -> tuple[TokenInfo, str]:
         """A new token; returns its entry and the token (shown only now).

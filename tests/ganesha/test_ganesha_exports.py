@@ -158,7 +158,7 @@ def test_idempotent_create_and_conflicts(
         export_with(session, other.id, path, LOCAL_RW)
     with pytest.raises(NotFound):
         session.modify_export("export:65000", LOCAL_RW)
-    with pytest.raises(InvalidArgument, match="pseudo path"):
+    with pytest.raises(InvalidArgument, match="is not usable"):
         export_with(session, filesystem.id, "/bad path", LOCAL_RW)
     four_one = ExportOptions(nfs_versions=("4.1",))
     with pytest.raises(Unsupported, match=r"nfs\.versions"):  # not declared: the core refuses
