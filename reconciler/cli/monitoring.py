@@ -161,7 +161,7 @@ def _probes(args: argparse.Namespace, *, statistics: bool = False) -> list[Probe
 
 def run_health(args: argparse.Namespace) -> int:
     from storplan.monitoring.findings import sort
-    from storplan.monitoring.nagios import exit_status, plugin_output
+    from storplan.monitoring.nagios import exit_status, health_document, plugin_output
     from storplan.monitoring.probe import sample_all
 
     probes = _probes(args)
@@ -174,15 +174,7 @@ def run_health(args: argparse.Namespace) -> int:
     if args.output == "nagios":
         print(plugin_output(findings, measures))
     elif args.output == "json":
-        document = {
-            "status": ("ok", "warning", "critical", "unknown")[status],
-            "exit_status": status,
-            "findings": [f.to_dict() for f in findings],
-            "perfdata": [
-                {"label": m.label, "value": m.value, "unit": m.unit, "levels": m.levels}
-                for m in measures
-            ],
-        }
+        document = health_document(findings, measures)
         json.dump(document, sys.stdout, indent=2)
         sys.stdout.write("\n")
     elif not findings:

@@ -9,12 +9,13 @@ The status line, ``|`` and the perfdata, e.g.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from storplan.model.enums import Severity
 
 from .findings import Finding, Measure, worst
 
-__all__ = ["EXIT_STATUS", "exit_status", "plugin_output"]
+__all__ = ["EXIT_STATUS", "exit_status", "health_document", "plugin_output"]
 
 EXIT_STATUS = {Severity.OK: 0, Severity.WARNING: 1, Severity.CRITICAL: 2, Severity.UNKNOWN: 3}
 
@@ -22,6 +23,22 @@ EXIT_STATUS = {Severity.OK: 0, Severity.WARNING: 1, Severity.CRITICAL: 2, Severi
 def exit_status(findings: Sequence[Finding]) -> int:
     """The plugin exit status of the worst finding."""
     return EXIT_STATUS[worst(findings)]
+
+
+def health_document(findings: Sequence[Finding], measures: Sequence[Measure]) -> dict[str, Any]:
+    """The JSON form of a health check (``storplan health -o json`` and the served API's
+    ``/arrays/{array}/health``): the worst status, its plugin exit status, the findings worst
+    first and the judged figures."""
+    status = exit_status(findings)
+    return {
+        "status": ("ok", "warning", "critical", "unknown")[status],
+        "exit_status": status,
+        "findings": [f.to_dict() for f in findings],
+        "perfdata": [
+            {"label": m.label, "value": m.value, "unit": m.unit, "levels": m.levels}
+            for m in measures
+        ],
+    }
 
 
 def _label(text: str) -> str:

@@ -2,14 +2,14 @@
 
 ``GET /arrays/{array}/<kind>`` lists one :class:`~storplan.model.Kind` (``access-groups``,
 ``fs-snapshots``: dashes), ``GET /arrays/{array}/<kind>/{ref}`` reads one object by id or
-unique name; capabilities, limits, version, health (objects whose health is not ``ok`` or
-that carry conditions) and jobs.  Every catalogue operation is ``POST
-/arrays/{array}/operations/<name>`` with its parameters (objects by name, as in plans): the
-answer is ``202`` and the job (``Location``: the job to poll).  Destructive and disruptive
-operations need ``allow_destroy`` / ``allow_disruptive`` in the request, rated against the
-live object exactly as plans rate them, and objects a manifest protects are never destroyed.
-Operations whose parameters name secret references
-(CHAP) are not served: a reference would be read on the server.
+unique name; capabilities, limits, version, health (what ``storplan health -o json`` says:
+every finding, worst first, with the default thresholds) and jobs.  Every catalogue
+operation is ``POST /arrays/{array}/operations/<name>`` with its parameters (objects by
+name, as in plans): the answer is ``202`` and the job (``Location``: the job to poll).
+Destructive and disruptive operations need ``allow_destroy`` / ``allow_disruptive`` in the
+request, rated against the live object exactly as plans rate them, and objects a manifest
+protects are never destroyed.  Operations whose parameters name secret references (CHAP)
+are not served: a reference would be read on the server.
 """
 
 from __future__ import annotations
@@ -29,19 +29,45 @@ _ARRAY_SCHEMA = {
     "properties": {"name": {"type": "string"}, "uri": {"type": "string"}},
     "required": ["name", "uri"],
 }
+_FINDING_PROPERTIES = {
+    name: {"type": kind}
+    for name, kind in (
+        ("array", "string"), ("kind", "string"), ("object_id", "string"), ("name", "string"),
+        ("code", "string"), ("message", "string"), ("since", "string"),
+        ("percent", ["integer", "null"]), ("component", "string"),
+    )
+}  # fmt: skip
 _HEALTH_SCHEMA = {
-    "type": "array",
-    "items": {
-        "type": "object",
-        "properties": {
-            "kind": {"type": "string"},
-            "id": {"type": "string"},
-            "name": {"type": "string"},
-            "health": {"type": "string"},
-            "conditions": {"type": "array", "items": ref("Condition")},
+    "type": "object",
+    "description": "What `storplan health -o json` says of this array (default thresholds).",
+    "properties": {
+        "status": {"enum": ["ok", "warning", "critical", "unknown"]},
+        "exit_status": {"type": "integer", "description": "the Nagios plugin exit status"},
+        "findings": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    **_FINDING_PROPERTIES,
+                    "severity": {"enum": ["ok", "warning", "critical", "unknown"]},
+                },
+                "required": ["array", "kind", "object_id", "code", "severity", "message"],
+            },
         },
-        "required": ["kind", "id", "health", "conditions"],
+        "perfdata": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "label": {"type": "string"},
+                    "value": {"type": "number"},
+                    "unit": {"type": "string"},
+                    "levels": {"type": "string"},
+                },
+            },
+        },
     },
+    "required": ["status", "exit_status", "findings", "perfdata"],
 }
 
 
@@ -71,7 +97,7 @@ def _read(what: str) -> Any:
             if what == "limits":
                 return Reply(_json(session.limits))
             if what == "health":
-                return Reply(_health(session.observe()))
+                return Reply(_health(call.params["array"], session))
             if what == "jobs":
                 return Reply([_json(job) for job in session.jobs()])
             return Reply(_json(session.job(call.params["job"])))
@@ -79,23 +105,16 @@ def _read(what: str) -> Any:
     return handler
 
 
-def _health(state: Any) -> list[dict[str, Any]]:
-    found = []
-    for kind in Kind:
-        for obj in state.of(kind):
-            health = getattr(obj, "health", None)
-            conditions = getattr(obj, "conditions", ())
-            if (health is not None and health != "ok") or conditions:
-                found.append(
-                    {
-                        "kind": kind.value,
-                        "id": obj.id,
-                        "name": getattr(obj, "name", ""),
-                        "health": str(health or "ok"),
-                        "conditions": [_json(c) for c in conditions],
-                    }
-                )
-    return found
+def _health(array: str, session: Any) -> dict[str, Any]:
+    """The array's health as ``storplan health`` judges it (the same findings, the default
+    thresholds, no job history); a failure to observe is an error, as for every read."""
+    from ..monitoring.findings import Measure, findings_of
+    from ..monitoring.nagios import health_document
+    from ..monitoring.thresholds import Thresholds
+
+    measures: list[Measure] = []
+    findings = findings_of(array, session.observe(), Thresholds(), (), measures)
+    return health_document(findings, measures)
 
 
 def _kind_list(kind: Kind) -> Any:

@@ -210,10 +210,18 @@ def test_listings_are_never_older_than_the_request(served: Served) -> None:
             assert c.get(f"/arrays/array2/volumes/behind-{n}")["size"] == GIB
 
 
-def test_health_lists_what_the_array_reports(served: Served) -> None:
-    """The simulator's default seed has one HDD with a predictive failure."""
+def test_health_is_what_storplan_health_says(served: Served) -> None:
+    """The simulator's default seed has one HDD with a predictive failure: the served health
+    is the same document as ``storplan health -o json`` (a real CLI process) for that array."""
     health = client(served, "read1").get("/arrays/array1/health")
-    disk = next(h for h in health if h["kind"] == "disks" and h["name"] == "hdd03")
-    assert disk["health"] == "degraded"
-    assert [c["code"] for c in disk["conditions"]] == ["disk.predictive_failure"]
-    assert all(h["health"] != "ok" or h["conditions"] for h in health)  # only what is wrong
+    [disk] = [f for f in health["findings"] if f["kind"] == "disks" and f["name"] == "hdd03"]
+    assert (disk["code"], disk["severity"]) == ("disk.predictive_failure", "warning")
+    assert (health["status"], health["exit_status"]) == ("warning", 1)
+    done = run_cli("--uri", served.uris["array1"], "health", "-o", "json",
+                   env=cli_env(served.state))  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    cli = json.loads(done.stdout)
+    for document in (cli, health):
+        for finding in document["findings"]:
+            finding["array"] = "-"  # the CLI names the array by its URI, the API by its name
+    assert health == cli
