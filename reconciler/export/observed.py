@@ -28,6 +28,7 @@ from ..errors import InvalidArgument
 from ..manifest.spec import (
     ArraySpec,
     ChapSpec,
+    CloneSpec,
     ExportSpec,
     FileSystemSpec,
     HostSpec,
@@ -311,8 +312,18 @@ def _filesystems(b: _Builder) -> tuple[list[FileSystemSpec], set[str]]:
             SnapshotSpec(snap) for (fs, snap) in sorted(view.fs_snapshots) if fs == name
         )
         pools.add(pool)
-        result.append(FileSystemSpec(name, pool, live.size, snapshots, exports))
+        clone = _clone_of(view, live.clone_of, chosen)
+        result.append(FileSystemSpec(name, pool, live.size, snapshots, exports, clone_of=clone))
     return result, pools
+
+
+def _clone_of(view: ArrayView, snapshot_id: str | None, chosen: list[str]) -> CloneSpec | None:
+    """Where a clone came from, when its snapshot still exists and its source is imported
+    too (a manifest's clone_of names a declared file system)."""
+    for (fs, snap), snapshot in view.fs_snapshots.items():
+        if snapshot.id == snapshot_id and fs in chosen:
+            return CloneSpec(fs, snap)
+    return None
 
 
 def import_array(
