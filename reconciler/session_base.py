@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .model.state import State
     from .model.stats import Statistics
 
-__all__ = ["Ref", "Resolve", "SessionBase", "WaitOptions", "pick", "ref_id"]
+__all__ = ["Guard", "Ref", "Resolve", "SessionBase", "WaitOptions", "pick", "ref_id"]
 
 T = TypeVar("T")
 
@@ -57,6 +57,9 @@ Ref = str | _HasId
 Resolve = Callable[["Arg", "Params"], Any]
 """Turns a reference argument of an operation into the id of the object it names."""
 
+Guard = Callable[["Operation", "Params", Any], None]
+"""Judges one operation (its parameters, the live object) before it runs; raises to refuse."""
+
 
 def ref_id(ref: Ref) -> str:
     """The provider id behind a reference."""
@@ -71,6 +74,9 @@ class SessionBase:
         self.uri = uri
         self._capabilities: Capabilities | None = None
         self._limits: Limits | None = None
+        self.guard: Guard | None = None
+        """Called with (operation, parameters, live object) before the provider is; it
+        refuses by raising (the CLI's :class:`~storplan.protection.ProtectionGuard`)."""
 
     def __enter__(self) -> Self:
         return self
@@ -198,6 +204,8 @@ class SessionBase:
             raise InvalidArgument(finding.message, hint=finding.hint)
         for capability in op.capabilities(params, live):
             self.capabilities.require(capability, op.summary)
+        if self.guard is not None:
+            self.guard(op, params, live)
         args = provider_args(op, params, resolve or _ids)
         import logging
 

@@ -257,3 +257,50 @@ def test_a_rotated_chap_secret_plans_as_a_change(
     assert apply(manifest, store).ok
     assert make_plan_for(manifest, store).actions == ()
     assert "second-secret" not in (tmp_path / "state.db").read_bytes().decode("latin-1")
+
+
+# -------------------------------------------------------------- 5: protection, by hand too
+def test_imperative_commands_cannot_destroy_what_a_manifest_protects(tmp_path: Path) -> None:
+    """``protect: true`` holds whatever the command line allows: after an apply recorded it,
+    real ``storplan`` processes refuse to delete or shrink the protected volume and to delete
+    or restore over the protected file-system snapshot (state store from $STORPLAN_STATE);
+    the unprotected ones go as asked."""
+    uri = f"sim://{tmp_path}/x.db"
+    state = tmp_path / "state.db"
+    filesystems = [
+        {
+            "name": "home",
+            "pool": "nas",
+            "size": "1GiB",
+            "snapshots": [{"name": "keep", "protect": True}, {"name": "scratch"}],
+        }
+    ]
+    entry = _entry(uri, [_vol("db", size="2GiB", protect=True), _vol("tmp")],
+                   filesystems=filesystems)  # fmt: skip
+    entry["pools"].append({"name": "nas"})
+    path = write_manifest(tmp_path / "m.yaml", [entry])
+    assert run_cli("apply", "--yes", str(path), env=cli_env(state)).returncode == 0
+    with connect(uri) as session:
+        state_now = session.observe()
+    ids = {v.name: v.id for v in state_now.volumes}
+    snaps = {s.name: s.id for s in state_now.fs_snapshots}
+    env = cli_env(state)
+    for command in (
+        ["volume", "delete", ids["db"], "--yes"],
+        ["volume", "resize", ids["db"], "1GiB", "--allow-shrink"],
+        ["fs-snapshot", "delete", snaps["keep"], "--yes"],
+        ["fs-snapshot", "restore", snaps["keep"], "--yes"],
+    ):
+        done = run_cli("--uri", uri, *command, env=env)
+        assert done.returncode == 1, (command, done.stdout, done.stderr)
+        assert "is protected (protect: true in a manifest" in done.stderr, done.stderr
+    for command in (
+        ["volume", "resize", ids["db"], "3GiB"],  # growing loses nothing
+        ["volume", "delete", ids["tmp"], "--yes"],
+        ["fs-snapshot", "delete", snaps["scratch"], "--yes"],
+    ):
+        done = run_cli("--uri", uri, *command, env=env)
+        assert done.returncode == 0, (command, done.stderr)
+    after = observe_state(uri)
+    assert (after.volumes["db"][1], "tmp" in after.volumes) == (3 << 30, False)
+    assert after.fs_snapshots == {("home", "keep")}

@@ -26,6 +26,7 @@ from ..plan.builder import ArrayPlan
 from ..plan.checks import Consent, apply_consent, check_capabilities
 from ..plan.preflight import preflight
 from ..plan.view import ABSENT, ArrayView
+from ..protection import protected_keys, refused
 
 if TYPE_CHECKING:
     from ..plan.document import ArrayRecord, Plan
@@ -91,7 +92,7 @@ def judge_array(
             hint="nothing was changed; run storplan plan again",
         )
     owned = store.owned(record.array_key)
-    protected = {k for k, flag in owned.items() if flag} | set(record.protected)
+    protected = protected_keys(owned) | set(record.protected)
     actions = [a for a in plan.actions if a.array == record.name]
     renamed = {str(a.key): a.op.previous(a.params) for a in actions if a.op.previous is not None}
     judged = []
@@ -109,7 +110,7 @@ def _refusal(
     action: Action, risk: Risk, key: str, owned: dict[str, bool], protected: set[str]
 ) -> str:
     """Why the store forbids an action, or ``""``."""
-    if risk is Risk.DESTRUCTIVE and key in protected:
+    if refused(risk, key, protected):
         return f"{key} is protected"
     if action.is_delete and action.op.owns and key not in owned:
         return f"storplan does not own {key}: only what storplan created is deleted"

@@ -54,7 +54,7 @@ def open_state(args: argparse.Namespace, *, write: bool, paths: Any = None) -> A
     from storplan.state.config import resolve
 
     where = paths if paths is not None else getattr(args, "paths", None) or ()
-    return open_store(resolve(args.state, list(where)), write=write)
+    return open_store(resolve(getattr(args, "state", None), list(where)), write=write)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:

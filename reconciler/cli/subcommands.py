@@ -41,6 +41,18 @@ def refuse_unconsented_shrink(obj: Any, label: str, size: str, allowed: bool) ->
         )
 
 
+def _protection(session: Any, args: argparse.Namespace) -> Any:
+    """Guard a command that may destroy: objects a manifest protects are refused (the state
+    store is opened for reading: nothing is created)."""
+    from storplan.protection import ProtectionGuard
+
+    from .plan_apply import open_state
+
+    store = open_state(args, write=False, paths=())
+    session.guard = ProtectionGuard(session, store)
+    return store
+
+
 def arg(*flags: str, **options: Any) -> tuple[tuple[str, ...], dict[str, Any]]:
     """One ``add_argument`` call, as data."""
     return flags, options
@@ -76,15 +88,22 @@ def subcommand(
             "-y", "--yes", action="store_true", help="confirm this destructive or disruptive action"
         )
     add_job_options(parser)
-    parser.set_defaults(handler=partial(_execute, action, confirm_))
+    parser.set_defaults(handler=partial(_execute, action, confirm_, op.may_hurt))
     return parser
 
 
-def _execute(action: Action, warning: Warning_ | None, args: argparse.Namespace) -> int:
+def _execute(
+    action: Action, warning: Warning_ | None, may_hurt: bool, args: argparse.Namespace
+) -> int:
     with open_session(args) as session:
         if warning is not None:
             confirm(args, warning(args))
-        job = action(session, args, wait_options(args))
+        store = _protection(session, args) if may_hurt else None
+        try:
+            job = action(session, args, wait_options(args))
+        finally:
+            if store is not None:
+                store.close()
         if job.done and job.result is not None:
             emit_one(job.result, args)
         else:

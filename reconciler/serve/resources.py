@@ -19,6 +19,7 @@ from typing import Any
 from ..catalogue import OPERATIONS, ArgKind, Operation, Risk
 from ..errors import PermissionDenied
 from ..model.enums import Kind
+from ..protection import protected_keys, refusal, refused
 from .endpoints import Call, Endpoint, Reply
 from .modelschema import KIND_CLASSES, operation_body, ref
 
@@ -195,11 +196,8 @@ def _operation(op: Operation) -> Any:
             risk = op.rate(params, live)
             _consent(op, risk, call.body)
             key = f"{identity}#{view.system.id}"
-            if risk is Risk.DESTRUCTIVE and store.owned(key).get(str(target)):
-                raise PermissionDenied(
-                    f"{target} is protected (protect: true in a manifest applied to it)",
-                    hint="remove protect: from its manifest entry and apply that first",
-                )
+            if refused(risk, str(target), protected_keys(store.owned(key))):
+                raise refusal(str(target))
             lock = store.acquire(identity, command=call.who, label=f"array {name}")
             try:
                 journal = store.begin_apply("storplan serve", [(name, key)], call.who)
