@@ -149,3 +149,30 @@ def test_a_format_2_simulator_file_is_read_as_it_is_and_upgraded_by_a_write(
             "storplan-sim/3",
         )
     conn.close()
+
+
+def test_pool_and_size_defaults_do_not_apply_to_clones(tmp_path: Path, uri: str) -> None:
+    """``defaults: filesystem: {pool, size}`` fill ordinary file systems only: a clone's
+    pool is its source's and its size its snapshot's (the manifest is valid and plans a
+    clone without a size)."""
+    path = tmp_path / "m.yaml"
+    path.write_text(f"""\
+apiVersion: storplan.io/v1
+kind: StorageState
+metadata: {{name: defaults}}
+defaults:
+  filesystem: {{pool: nas, size: 1GiB}}
+arrays:
+  - name: nas
+    provider: {uri}
+    system: {SYSTEM}
+    pools: [{{name: nas}}, {{name: other}}]
+    filesystems:
+      - {{name: home, pool: other, size: 2GiB, snapshots: [{{name: daily}}]}}
+      - {{name: scratch}}
+      - {{name: home-test, clone_of: {{filesystem: home, snapshot: daily}}}}
+""")
+    wanted = load(path)
+    specs = {f.name: (f.pool, f.size) for f in wanted.arrays[0].filesystems}
+    assert specs == {"home": ("other", 2 * GIB), "scratch": ("nas", GIB),
+                     "home-test": ("other", None)}  # fmt: skip

@@ -2,7 +2,8 @@
 
 Applied to the raw data before schema validation, so a defaulted value is validated like a
 written one, and reported at the line of the ``defaults:`` entry it came from.  Explicit values
-always win; defaults never cross into other files.
+always win; defaults never cross into other files.  A file-system clone (``clone_of``) takes no
+``pool`` or ``size`` default: its pool is its source's and its size its snapshot's.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from .yamlsource import Document, Path
 
 __all__ = ["apply_defaults"]
 
+_NOT_FOR_CLONES = frozenset({"pool", "size"})
 # defaults key -> where such objects live, relative to one array entry
 _TARGETS: dict[str, tuple[str, ...]] = {
     "volume": ("volumes",),
@@ -96,8 +98,9 @@ def apply_defaults(doc: Document) -> None:
             for _, obj in _objects(array, steps, ("arrays", index)):
                 if not isinstance(obj, dict):
                     continue
+                clone = kind == "filesystem" and "clone_of" in obj
                 for key, value in defaults.items():
-                    if key not in obj:
+                    if key not in obj and not (clone and key in _NOT_FOR_CLONES):
                         obj[key] = _copy(value)
     if applied:
         doc.fallbacks.append(_fallback(applied))
