@@ -3,25 +3,24 @@
 A manifest's ``protect: true`` is remembered by the state store as a flag on the object's key
 (``volume:db01``) under the array's identity and system.  The rule: nothing rated destructive
 (delete, shrink, restore over) runs on a protected object, whatever the command line allows.
-``apply`` judges each action by it, the served API refuses by it, and the imperative CLI
-commands (``storplan volume delete``, ...) install :class:`ProtectionGuard` on their session,
-so a protected object cannot be destroyed by hand either.
+``apply`` judges each action by it, and every imperative change (the CLI's commands, the
+served API: :mod:`.imperative`) is refused by it, so a protected object cannot be destroyed by
+hand either.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from .catalogue.base import ArgKind, Risk
+from .catalogue.base import Risk
 from .errors import PermissionDenied
 
 if TYPE_CHECKING:
-    from .catalogue.base import Operation, Params
-    from .session import Session
+    from .model.state import State
     from .state.base import StateStore
 
-__all__ = ["ProtectionGuard", "protected_keys", "refusal", "refused"]
+__all__ = ["protected_ids", "protected_keys", "refusal", "refused"]
 
 
 def protected_keys(owned: Mapping[str, bool]) -> set[str]:
@@ -42,43 +41,21 @@ def refusal(key: str) -> PermissionDenied:
     )
 
 
-class ProtectionGuard:
-    """A session guard (``Session.guard``) refusing destructive operations on protected
-    objects: the objects an operation acts on are the ids it is called with, matched
-    against the protected keys of every system of the array (read from ``store`` when
-    an operation is destructive, never before)."""
+def protected_ids(store: StateStore, identity: str, state: State) -> dict[str, str]:
+    """The objects of ``state`` (the array with provider identity ``identity``) that
+    manifests protect, by id: ``{object id: key}``, over every system of the array."""
+    from .keys import Key
+    from .plan.view import ArrayView
 
-    def __init__(self, session: Session, store: StateStore) -> None:
-        self.session = session
-        self.store = store
-
-    def __call__(self, op: Operation, params: Params, live: Any) -> None:
-        if op.rate(params, live) is not Risk.DESTRUCTIVE:
-            return
-        ids = {
-            params[arg.params[-1]]
-            for arg in op.args
-            if arg.how is ArgKind.REF and params.get(arg.params[-1]) is not None
-        }
-        for object_id, key in self._protected_ids().items():
-            if object_id in ids:
-                raise refusal(key)
-
-    def _protected_ids(self) -> dict[str, str]:
-        from .keys import Key
-        from .plan.view import ArrayView
-
-        state = self.session.observe()
-        identity = self.session.provider.identity()
-        found: dict[str, str] = {}
-        for system in state.systems:
-            view = ArrayView(state, system.id)
-            for key in protected_keys(self.store.owned(f"{identity}#{system.id}")):
-                try:
-                    obj = view.lookup(Key.parse(key))
-                except ValueError:
-                    continue  # a key of a kind this storplan does not know
-                object_id = getattr(obj, "id", None)
-                if object_id is not None:
-                    found[object_id] = key
-        return found
+    found: dict[str, str] = {}
+    for system in state.systems:
+        view = ArrayView(state, system.id)
+        for key in protected_keys(store.owned(f"{identity}#{system.id}")):
+            try:
+                obj = view.lookup(Key.parse(key))
+            except ValueError:
+                continue  # a key of a kind this storplan does not know
+            object_id = getattr(obj, "id", None)
+            if object_id is not None:
+                found[object_id] = key
+    return found

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .model.state import State
     from .model.stats import Statistics
 
-__all__ = ["Guard", "Ref", "Resolve", "SessionBase", "WaitOptions", "pick", "ref_id"]
+__all__ = ["Around", "Ref", "Resolve", "SessionBase", "WaitOptions", "pick", "ref_id"]
 
 T = TypeVar("T")
 
@@ -57,8 +57,8 @@ Ref = str | _HasId
 Resolve = Callable[["Arg", "Params"], Any]
 """Turns a reference argument of an operation into the id of the object it names."""
 
-Guard = Callable[["Operation", "Params", Any], None]
-"""Judges one operation (its parameters, the live object) before it runs; raises to refuse."""
+Around = Callable[["Operation", "Params", Any, Callable[[], "Job[Any]"]], "Job[Any]"]
+"""Runs one operation's call (see :attr:`SessionBase.around`)."""
 
 
 def ref_id(ref: Ref) -> str:
@@ -74,9 +74,10 @@ class SessionBase:
         self.uri = uri
         self._capabilities: Capabilities | None = None
         self._limits: Limits | None = None
-        self.guard: Guard | None = None
-        """Called with (operation, parameters, live object) before the provider is; it
-        refuses by raising (the CLI's :class:`~storplan.protection.ProtectionGuard`)."""
+        self.around: Around | None = None
+        """Runs each operation's provider call (and wait) when set: given the operation, its
+        parameters, the live object and the call, it may refuse (raise) or wrap the call
+        (the CLI's :class:`~storplan.imperative.Imperative`: protection, lock, journal)."""
 
     def __enter__(self) -> Self:
         return self
@@ -204,21 +205,23 @@ class SessionBase:
             raise InvalidArgument(finding.message, hint=finding.hint)
         for capability in op.capabilities(params, live):
             self.capabilities.require(capability, op.summary)
-        if self.guard is not None:
-            self.guard(op, params, live)
         args = provider_args(op, params, resolve or _ids)
-        import logging
 
-        logging.getLogger(__name__).debug("%s: %s", self.provider.name, op.name)
-        job: Job[Any] = getattr(self.provider, op.name)(*args)
-        if options.get("wait", True):
-            job = wait_for_job(
-                self.provider,
-                job,
-                timeout=options.get("timeout", DEFAULT_JOB_TIMEOUT),
-                progress=options.get("progress"),
-            )
-        return job
+        def call() -> Job[Any]:
+            import logging
+
+            logging.getLogger(__name__).debug("%s: %s", self.provider.name, op.name)
+            job: Job[Any] = getattr(self.provider, op.name)(*args)
+            if options.get("wait", True):
+                job = wait_for_job(
+                    self.provider,
+                    job,
+                    timeout=options.get("timeout", DEFAULT_JOB_TIMEOUT),
+                    progress=options.get("progress"),
+                )
+            return job
+
+        return call() if self.around is None else self.around(op, params, live, call)
 
 
 def pick(objects: Iterable[Any], kind: Kind, ref: str) -> Any:

@@ -304,3 +304,49 @@ def test_imperative_commands_cannot_destroy_what_a_manifest_protects(tmp_path: P
     after = observe_state(uri)
     assert (after.volumes["db"][1], "tmp" in after.volumes) == (3 << 30, False)
     assert after.fs_snapshots == {("home", "keep")}
+
+
+def test_a_change_by_hand_takes_the_arrays_lock_and_is_journalled(tmp_path: Path) -> None:
+    """Real ``storplan`` processes: an imperative command waits for no apply (the array's lock
+    held by this live process refuses it, naming the holder, and nothing changes); once free,
+    each change is an apply of one step in the journal, a change the array refused included
+    (its step ``failed`` with the error's code)."""
+    uri = f"sim://{tmp_path}/x.db"
+    state, env = tmp_path / "state.db", cli_env(tmp_path / "state.db")
+    with connect(uri) as session:
+        identity = session.provider.identity()
+        pool = next(p for p in session.observe().pools if p.name == "ssd")
+    with open_store(str(state)) as store:
+        lock = store.acquire(identity, command="storplan apply other.yaml", label="array a")
+        held = run_cli("--uri", uri, "volume", "create", "v1", "--pool", pool.id,
+                       "--size", "1GiB", env=env)  # fmt: skip
+        store.release(lock)
+    assert held.returncode == 1 and "storplan apply other.yaml" in held.stderr, held.stderr
+    assert "v1" not in observe_state(uri).volumes
+    made = run_cli("--uri", uri, "volume", "create", "v1", "--pool", pool.id,
+                   "--size", "1GiB", env=env)  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    refused = run_cli(
+        "--uri",
+        uri,
+        "volume",
+        "create",
+        "huge",
+        "--pool",
+        pool.id,
+        "--size",
+        "200TiB",
+        "--thick",
+        env=env,
+    )  # fmt: skip (over the pool)
+    assert refused.returncode == 1 and "free, 200.00 TiB requested" in refused.stderr
+    with open_store(str(state), write=False) as store:
+        records = store.applies()  # newest first
+        steps = [[(s.action, s.state, s.message) for s in store.steps(r.id)] for r in records]
+    assert [(r.manifest, r.status) for r in records] == [
+        ("storplan volume create", "failed"), ("storplan volume create", "ok"),
+    ]  # fmt: skip
+    assert all(r.command.startswith("storplan volume create by ") for r in records)
+    label = f"sim://{tmp_path}/x.db"
+    assert steps[1][-1][:2] == (f"{label}/create_volume:volume:v1", "done")
+    assert steps[0][-1] == (f"{label}/create_volume:volume:huge", "failed", "capacity_exceeded")

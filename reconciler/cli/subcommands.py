@@ -41,16 +41,30 @@ def refuse_unconsented_shrink(obj: Any, label: str, size: str, allowed: bool) ->
         )
 
 
-def _protection(session: Any, args: argparse.Namespace) -> Any:
-    """Guard a command that may destroy: objects a manifest protects are refused (the state
-    store is opened for reading: nothing is created)."""
-    from storplan.protection import ProtectionGuard
+def _imperative(session: Any, args: argparse.Namespace) -> Any:
+    """Make the command's change as every change by hand is made (storplan.imperative):
+    refused if it destroys what a manifest protects, under the array's lock, journalled."""
+    from storplan.imperative import Imperative
 
     from .plan_apply import open_state
 
-    store = open_state(args, write=False, paths=())
-    session.guard = ProtectionGuard(session, store)
+    store = open_state(args, write=True, paths=())
+    action = getattr(args, "action", None)
+    command = " ".join(["storplan", args.command, *([action] if action else [])])
+    label = str(args.uri).partition("?")[0]  # the options are no part of the array's name
+    session.around = Imperative(session, store, command, f"{command} by {_who()}", label)
     return store
+
+
+def _who() -> str:
+    import getpass
+    import socket
+
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "?"
+    return f"{user}@{socket.gethostname()}"
 
 
 def arg(*flags: str, **options: Any) -> tuple[tuple[str, ...], dict[str, Any]]:
@@ -88,22 +102,19 @@ def subcommand(
             "-y", "--yes", action="store_true", help="confirm this destructive or disruptive action"
         )
     add_job_options(parser)
-    parser.set_defaults(handler=partial(_execute, action, confirm_, op.may_hurt))
+    parser.set_defaults(handler=partial(_execute, action, confirm_))
     return parser
 
 
-def _execute(
-    action: Action, warning: Warning_ | None, may_hurt: bool, args: argparse.Namespace
-) -> int:
+def _execute(action: Action, warning: Warning_ | None, args: argparse.Namespace) -> int:
     with open_session(args) as session:
         if warning is not None:
             confirm(args, warning(args))
-        store = _protection(session, args) if may_hurt else None
+        store = _imperative(session, args)
         try:
             job = action(session, args, wait_options(args))
         finally:
-            if store is not None:
-                store.close()
+            store.close()
         if job.done and job.result is not None:
             emit_one(job.result, args)
         else:

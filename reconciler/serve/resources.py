@@ -18,6 +18,7 @@ from typing import Any
 
 from ..catalogue import OPERATIONS, ArgKind, Operation, Risk
 from ..errors import PermissionDenied
+from ..imperative import journalled
 from ..model.enums import Kind
 from ..protection import protected_keys, refusal, refused
 from .endpoints import Call, Endpoint, Reply
@@ -198,21 +199,16 @@ def _operation(op: Operation) -> Any:
             key = f"{identity}#{view.system.id}"
             if refused(risk, str(target), protected_keys(store.owned(key))):
                 raise refusal(str(target))
-            lock = store.acquire(identity, command=call.who, label=f"array {name}")
-            try:
-                journal = store.begin_apply("storplan serve", [(name, key)], call.who)
-                store.attach(lock, journal)
-                action = f"{name}/{op.name}:{op.target(params)}"
-                try:
-                    job = session.run(op, params, resolve=view.resolve, live=live, wait=False)
-                except Exception as exc:
-                    store.step(journal, action, "failed", getattr(exc, "code", "internal"))
-                    store.end_apply(journal, "failed")
-                    raise
-                store.step(journal, action, "submitted", f"job {job.id}", array_key=key)
-                store.end_apply(journal, "ok")
-            finally:
-                store.release(lock)
+            job = journalled(
+                store,
+                lambda: session.run(op, params, resolve=view.resolve, live=live, wait=False),
+                identity=identity,
+                array=name,
+                array_key=key,
+                action=f"{name}/{op.name}:{op.target(params)}",
+                command="storplan serve",
+                who=call.who,
+            )
         location = f"/arrays/{name}/jobs/{job.id}"
         return Reply(_json(job), 202, {"Location": location})
 
