@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 import storplan
 from storplan.conformance.test_conformance import *  # noqa: F403
+from storplan.conformance.test_conformance_block import *  # noqa: F403
 from storplan.conformance.test_conformance_gate import *  # noqa: F403
 from storplan.conformance.test_conformance_masking import *  # noqa: F403
 from storplan.conformance.test_conformance_nas import *  # noqa: F403

@@ -25,10 +25,11 @@ What the kit does:
 The pytest plug-in (:mod:`storplan.conformance.plugin`) is loaded on request with
 ``-p storplan.conformance`` (this package re-exports its hooks and fixtures); it is not an
 automatic plug-in, so other projects' test runs never see its fixtures.  The suite:
-``test_conformance.py`` (the provider itself, identity, observe, pools, volumes, snapshots,
-replicas, jobs), ``test_conformance_masking.py`` (hosts, initiators, CHAP, masking),
-``test_conformance_nas.py`` (file systems and NFS exports) and ``test_conformance_gate.py``
-(the core's capability gate for every catalogue operation).
+``test_conformance.py`` (the provider itself, identity, observe, jobs),
+``test_conformance_block.py`` (volumes, snapshots, replicas, pools),
+``test_conformance_masking.py`` (hosts, initiators, CHAP, masking), ``test_conformance_nas.py``
+(file systems, their snapshots and clones, NFS exports) and ``test_conformance_gate.py`` (the
+core's capability gate for every catalogue operation).
 """
 
 # The hooks and fixtures, so that ``pytest -p storplan.conformance`` finds them here.
