@@ -52,9 +52,11 @@ def journalled(
         store.attach(lock, journal)
         try:
             job = call()
-        except Exception as exc:
-            store.step(journal, action, "failed", getattr(exc, "code", "internal"))
-            store.end_apply(journal, "failed")
+        except BaseException as exc:  # an interrupt too: the journal says what became of it
+            failed = isinstance(exc, Exception)
+            code = getattr(exc, "code", "internal") if failed else "interrupted"
+            store.step(journal, action, "failed" if failed else "unknown", code)
+            store.end_apply(journal, "failed" if failed else "interrupted")
             raise
         state = "done" if job.done else "submitted"
         store.step(journal, action, state, f"job {job.id}", array_key=array_key)
