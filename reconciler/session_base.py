@@ -75,9 +75,10 @@ class SessionBase:
         self._capabilities: Capabilities | None = None
         self._limits: Limits | None = None
         self.around: Around | None = None
-        """Runs each operation's provider call (and wait) when set: given the operation, its
-        parameters, the live object and the call, it may refuse (raise) or wrap the call
-        (the CLI's :class:`~storplan.imperative.Imperative`: protection, lock, journal)."""
+        """When set, each operation's provider call (and wait) runs through it, given the
+        operation, its parameters, the live object and the call; it may refuse (raise) or
+        wrap the call, as the CLI's :class:`~storplan.imperative.Imperative` does (protection,
+        the array's lock, the journal)."""
 
     def __enter__(self) -> Self:
         return self
