@@ -45,6 +45,23 @@ def test_the_generated_module_is_the_one_used() -> None:
     assert schema_compiled.validate.__module__ == schema_compiled.__name__
 
 
+def test_checking_a_manifest_does_not_import_fastjsonschema(tmp_path: Path) -> None:
+    """The generated module raises storplan's own copies of fastjsonschema's errors, so the
+    check of a valid (and of an invalid) manifest loads no part of fastjsonschema, its code
+    generator included (a real interpreter, fresh modules)."""
+    good, bad = tmp_path / "good.yaml", tmp_path / "bad.yaml"
+    good.write_text(VALID.replace("SIM", str(tmp_path / "a.db")))
+    bad.write_text(VALID.replace("size: 1GiB", "size: [1]").replace("SIM", "/x.db"))
+    code = (
+        "import sys\nfrom storplan.manifest import validate\n"
+        f"print(validate([{str(good)!r}], offline=True).ok,"
+        f" validate([{str(bad)!r}], offline=True).ok,"
+        " any(m.split('.')[0] == 'fastjsonschema' for m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.stdout.split() == ["True", "False", "False"], done.stderr
+
+
 def old_cache_name() -> str:
     """The name the removed cache gave the generated code (predictable, hence the hole)."""
     text = json.dumps(draft07(manifest_schema()), sort_keys=True)

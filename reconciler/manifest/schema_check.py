@@ -81,12 +81,12 @@ def _fast_check() -> Callable[[Any], Any]:
 
 
 def is_schema_valid(data: Any) -> bool:
-    """True if ``data`` satisfies the manifest schema (the fast path)."""
-    import fastjsonschema
-
+    """True if ``data`` satisfies the manifest schema (the fast path).  The compiled module's
+    errors (:mod:`.schema_errors`) and fastjsonschema's are both ``ValueError``s; anything
+    refused here is explained by jsonschema, so a false refusal could never pass."""
     try:
         _fast_check()(data)
-    except fastjsonschema.JsonSchemaException:
+    except ValueError:
         return False
     return True
 
@@ -260,18 +260,16 @@ def check_schema(doc: Document, diagnostics: Diagnostics) -> None:
     if len(diagnostics.items) == before and not doc.ambiguous:
         # The validators disagree (e.g. on how '$' treats a final newline): never accept
         # silently what the fast one refused.
-        import fastjsonschema
-
         try:
             _fast_check()(doc.data)
-        except fastjsonschema.JsonSchemaValueException as exc:
-            steps = (exc.path or [])[1:]  # "data", then keys; list indexes come as text
+        except ValueError as exc:  # a JsonSchemaValueException, ours or fastjsonschema's
+            steps = (getattr(exc, "path", None) or [])[1:]  # "data", then keys (text indexes)
             where = tuple(int(p) if isinstance(p, str) and p.isdigit() else p for p in steps)
             reporter.add(
                 "schema.invalid",
-                f"{exc.message}",
+                str(exc),
                 where,
-                exc.definition.get("description", "") if exc.definition else "",
+                (getattr(exc, "definition", None) or {}).get("description", ""),
             )
 
 

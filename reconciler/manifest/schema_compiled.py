@@ -8,7 +8,7 @@ GENERATED_BY = 'fastjsonschema 2.22.3'
 VERSION = "2.22.3"
 from decimal import Decimal
 import re
-from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException
+from storplan.manifest.schema_errors import JsonSchemaValueException, JsonSchemaValuesException
 
 
 REGEX_PATTERNS = {
