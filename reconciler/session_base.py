@@ -130,13 +130,23 @@ class SessionBase:
         return self.observe({Kind.ACCESS_GROUPS}).access_groups
 
     def get(self, kind: Kind, ref: str) -> Any:
-        """One object of ``kind`` by id, or by name when the name is unique.
+        """One object of ``kind`` by id, or by name when the name is unique; a snapshot also
+        as ``OWNER/NAME`` (``db01/nightly``, ``home/daily``: the volume or file system by id
+        or unique name, then its snapshot's name — names never contain ``/``).
 
         Raises:
             NotFound: nothing matches.
             InvalidArgument: the name is used on several systems; pass the id instead.
         """
-        return pick(self.objects(kind), kind, ref)
+        objects = self.objects(kind)
+        owner_kind = _SNAPSHOT_OWNERS.get(kind)
+        if owner_kind is not None and "/" in ref and not any(o.id == ref for o in objects):
+            owner_ref, _, name = ref.rpartition("/")
+            owner = self.get(owner_kind, owner_ref)
+            field = "volume_id" if kind is Kind.SNAPSHOTS else "filesystem_id"
+            objects = tuple(o for o in objects if getattr(o, field) == owner.id)
+            return pick(objects, kind, name)
+        return pick(objects, kind, ref)
 
     def statistics(self) -> Statistics:
         """One sample of the array's I/O counters (``Unsupported`` unless the provider
@@ -223,6 +233,10 @@ class SessionBase:
             return job
 
         return call() if self.around is None else self.around(op, params, live, call)
+
+
+_SNAPSHOT_OWNERS = {Kind.SNAPSHOTS: Kind.VOLUMES, Kind.FS_SNAPSHOTS: Kind.FILESYSTEMS}
+"""The kind owning each kind of snapshot (``OWNER/NAME`` references)."""
 
 
 def pick(objects: Iterable[Any], kind: Kind, ref: str) -> Any:

@@ -176,3 +176,25 @@ arrays:
     specs = {f.name: (f.pool, f.size) for f in wanted.arrays[0].filesystems}
     assert specs == {"home": ("other", 2 * GIB), "scratch": ("nas", GIB),
                      "home-test": ("other", None)}  # fmt: skip
+
+
+def test_the_cli_names_snapshots_by_owner_and_name(tmp_path: Path, uri: str) -> None:
+    """Real ``storplan`` processes: ``fs clone home/daily ...`` and ``fs-snapshot delete
+    scratch/daily`` pick the snapshot of the file system named (two have a ``daily``); an
+    unknown owner or snapshot is refused and nothing changes."""
+    from planhelpers import cli_env, observe_state, run_cli
+
+    with connect(uri) as session:
+        pool = session.get(Kind.POOLS, "nas")
+        for name in ("home", "scratch"):
+            session.create_fs_snapshot(session.create_filesystem(pool, name, GIB).result, "daily")
+    env = cli_env(tmp_path / "state.db")
+    done = run_cli("--uri", uri, "fs", "clone", "home/daily", "home-test", env=env)
+    assert done.returncode == 0, done.stderr
+    assert clones(uri)["home-test"] == ("home/daily", GIB)
+    for missing in ("nobody/daily", "home/hourly"):
+        refused = run_cli("--uri", uri, "fs-snapshot", "delete", missing, "--yes", env=env)
+        assert refused.returncode == 1 and "no " in refused.stderr, refused.stderr
+    done = run_cli("--uri", uri, "fs-snapshot", "delete", "scratch/daily", "--yes", env=env)
+    assert done.returncode == 0, done.stderr
+    assert observe_state(uri).fs_snapshots == {("home", "daily")}

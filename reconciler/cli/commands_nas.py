@@ -120,7 +120,7 @@ def register(commands: Any) -> None:
         lambda s, a, o: s.create_fs_clone(
             s.get(_kind("fs_snapshots"), a.snapshot), a.name, a.size, **o
         ),
-        arg("snapshot", help="the file system snapshot to clone (id)"),
+        arg("snapshot", help="the file-system snapshot to clone: its id, or FS/NAME"),
         arg("name", help="the new file system"),
         arg("--size", help="grow the clone to this size (default: the snapshot's)"),
     )
