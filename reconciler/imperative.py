@@ -38,16 +38,20 @@ def journalled(
     action: str,
     command: str,
     who: str,
+    judge: Callable[[], None] = lambda: None,
     lock_timeout: float = 0.0,
 ) -> Job[Any]:
     """Run ``call`` under the lock of array ``identity``, journalled as an apply of one step
-    (``action``) of ``command`` by ``who``.
+    (``action``) of ``command`` by ``who``.  ``judge`` runs first under the lock (it refuses
+    by raising): what it reads of the store, such as protect flags, cannot change before the
+    call, since an apply records them under the same lock.
 
     Raises:
         LockHeld: an apply or another change holds the array (the message names it).
     """
     lock = store.acquire(identity, timeout=lock_timeout, command=who, label=f"array {array}")
     try:
+        judge()
         journal = store.begin_apply(command, [(array, array_key)], who)
         store.attach(lock, journal)
         try:
@@ -68,7 +72,7 @@ def journalled(
 
 class Imperative:
     """The rules of a change made by hand, for a session whose operations name objects by
-    id (``session.around = Imperative(session, store, command, who)``)."""
+    id (``session.around = Imperative(session, store, command, who, label)``)."""
 
     def __init__(
         self, session: Session, store: StateStore, command: str, who: str, label: str
@@ -89,11 +93,14 @@ class Imperative:
         ]
         state = self.session.observe()
         identity = self.session.provider.identity()
-        if op.rate(params, live) is Risk.DESTRUCTIVE:
-            protected = protected_ids(self.store, identity, state)
-            for object_id in ids:
-                if object_id in protected:
-                    raise refusal(protected[object_id])
+
+        def judge() -> None:
+            if op.rate(params, live) is Risk.DESTRUCTIVE:
+                protected = protected_ids(self.store, identity, state)
+                for object_id in ids:
+                    if object_id in protected:
+                        raise refusal(protected[object_id])
+
         system = _system_of(state, ids)
         what = ",".join(_named(state, i) for i in ids)  # what it acts on, by name and id
         if op.verb is Verb.CREATE and op.kind.value in params:  # the new object, by name
@@ -107,6 +114,7 @@ class Imperative:
             action=f"{self.label}/{op.name}:{what}",
             command=self.command,
             who=self.who,
+            judge=judge,
         )
 
 

@@ -197,8 +197,11 @@ def _operation(op: Operation) -> Any:
             risk = op.rate(params, live)
             _consent(op, risk, call.body)
             key = f"{identity}#{view.system.id}"
-            if refused(risk, str(target), protected_keys(store.owned(key))):
-                raise refusal(str(target))
+
+            def judge() -> None:
+                if refused(risk, str(target), protected_keys(store.owned(key))):
+                    raise refusal(str(target))
+
             job = journalled(
                 store,
                 lambda: session.run(op, params, resolve=view.resolve, live=live, wait=False),
@@ -208,6 +211,7 @@ def _operation(op: Operation) -> Any:
                 action=f"{name}/{op.name}:{op.target(params)}",
                 command="storplan serve",
                 who=call.who,
+                judge=judge,
             )
         location = f"/arrays/{name}/jobs/{job.id}"
         return Reply(_json(job), 202, {"Location": location})
